@@ -1,0 +1,5 @@
+"""Entry point for `python -m briefgen`."""
+
+from briefgen.cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""The pipeline: the one place that states the order of the stages (see `build`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from briefgen import __version__, brief_files, group, ingest, issue_records, summarise, tagging
+from briefgen.atomic_files import atomic_write
+from briefgen.config import Project, load_project, today
+from briefgen.errors import BriefFileError, BriefgenError, EmptyIssueError, IngestError
+from briefgen.models import Article, Brief, Generated, Issue, Theme
+
+log = logging.getLogger("briefgen")
+
+
+@dataclass
+class BriefReport:
+    """What a run did to the briefs folder, file by file."""
+
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept_edited: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the summarise and tag stages need, loaded once per run."""
+
+    registry: tagging.Registry
+    themes: tuple[Theme, ...]
+    fingerprint: str
+    """Changes whenever the code or data that make a brief change: unedited briefs then
+    regenerate (a version number alone would miss unreleased changes)."""
+
+    @classmethod
+    def for_project(cls, project: Project | None) -> Analysis:
+        if project is None:
+            overrides: list[Any] = []
+            registry, themes = tagging.load_registry(), tagging.load_taxonomy()
+        else:
+            options = project.options
+            companies_file = Path(options.companies_file) if options.companies_file else None
+            registry = tagging.load_registry(options.companies, companies_file)
+            themes = tagging.load_taxonomy(options.themes, options.replace_themes)
+            overrides = [options.companies, options.themes, options.replace_themes]
+            if companies_file is not None:
+                overrides.append(companies_file.read_text(encoding="utf-8"))
+        return cls(registry, themes, _fingerprint(overrides))
+
+
+def _fingerprint(overrides: list[Any]) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).parent
+    stage_files = [package / f"{name}.py" for name in ("ingest", "text", "summarise", "tagging")]
+    stage_files += sorted((package / "summarise").glob("*.py"))
+    stage_files += sorted((package / "data").iterdir())
+    for path in stage_files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(overrides, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:8]
+
+
+def build(project: Project) -> BriefReport:
+    """The whole pipeline: seeds → briefs → site (with the digest's web copy) → digest preview."""
+    report = ingest_paths(project, [project.seeds_dir])  # ingest, summarise, tag, write briefs
+    build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
+    try:
+        preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
+        log.info("Digest preview written to %s", _display(preview, project.root))
+    except EmptyIssueError as error:
+        log.warning("No digest issue: %s", error.message)
+    return report
+
+
+def ingest_paths(project: Project, paths: Sequence[Path]) -> BriefReport:
+    """Turn article files into briefs; an edited brief is never touched, a bad file never stops
+    the run. Raises when there were articles but none of them could be read."""
+    analysis = Analysis.for_project(project)
+    existing = load_briefs(project)
+    by_id = {brief.id: brief for brief in existing}
+    by_source = {brief.source.file: brief for brief in existing if brief.source.file}
+    taken = {brief.path: brief.id for brief in existing if brief.path}
+    report = BriefReport()
+    files = ingest.discover(paths)
+    seen: dict[str, str] = {}
+    for path in files:
+        display = _display(path, project.root)
+        try:
+            article = ingest.read_article(path, display)
+        except IngestError as error:
+            log.warning("Skipped %s", error.message)
+            report.failed.append(display)
+            continue
+        if article.id in seen:
+            log.warning("Skipped %s: same text as %s", display, seen[article.id])
+            continue
+        seen[article.id] = display
+        old = by_id.get(article.id) or by_source.get(display)
+        outcome = _update_brief(project, article, old, analysis, taken)
+        getattr(report, outcome).append(display)
+    if files and len(report.failed) == len(files):
+        raise BriefgenError(f"none of the {len(files)} articles could be read (see above)")
+    log.info(
+        "Briefs: %d new, %d updated, %d unchanged, %d kept as edited, %d failed",
+        len(report.new),
+        len(report.updated),
+        len(report.unchanged),
+        len(report.kept_edited),
+        len(report.failed),
+    )
+    return report
+
+
+def _update_brief(
+    project: Project,
+    article: Article,
+    old: Brief | None,
+    analysis: Analysis,
+    taken: dict[str, str],
+) -> str:
+    """Write the brief of one article when it is new or stale; return the report field."""
+    if old is not None and old.edited:
+        log.info("Kept %s: edited by hand", old.path)
+        return "kept_edited"
+    fresh = make_brief(article, analysis, added=old.added if old else today())
+    if old is not None and old.id == fresh.id and _generator(old) == _generator(fresh):
+        return "unchanged"
+    if old is not None and old.path:
+        taken.pop(old.path, None)
+    path = brief_files.relative_path(fresh, taken)
+    taken[path] = fresh.id
+    brief_files.write(replace(fresh, path=path), project.docs_dir)
+    if old is not None and old.path and old.path != path:
+        (project.docs_dir / old.path).unlink(missing_ok=True)
+    log.debug("Wrote %s", path)
+    return "new" if old is None else "updated"
+
+
+def _generator(brief: Brief) -> str | None:
+    return brief.generated.by if brief.generated else None
+
+
+def make_brief(article: Article, analysis: Analysis, *, added: dt.date) -> Brief:
+    """Summarise and tag one article into a brief (not yet written)."""
+    result = summarise.summarise(article)
+    tags = tagging.tag(article, analysis.registry, analysis.themes)
+    return Brief(
+        id=article.id,
+        title=article.title,
+        summary=result.summary,
+        why_it_matters=result.why_it_matters,
+        takeaways=result.takeaways,
+        added=added,
+        source=article.source,
+        published=article.published,
+        byline=article.byline,
+        language=article.language,
+        companies=tags.companies,
+        themes=tags.themes,
+        generated=Generated(
+            by=f"briefgen {__version__} {result.method} {analysis.fingerprint}", hash=""
+        ),
+    )
+
+
+def summarise_paths(
+    project: Project | None, paths: Sequence[Path]
+) -> Iterator[tuple[Path, dict[str, Any] | IngestError]]:
+    """The brief of each article as a JSON-ready record (DESIGN.md keys); writes nothing."""
+    analysis = Analysis.for_project(project)
+    titles = {theme.id: theme.title for theme in analysis.themes}
+    for path in ingest.discover(paths):
+        try:
+            article = ingest.read_article(path, str(path))
+        except IngestError as error:
+            yield path, error
+            continue
+        brief = make_brief(article, analysis, added=today())
+        yield (
+            path,
+            {
+                "title": brief.title,
+                "published": brief.published.isoformat() if brief.published else None,
+                "source": dataclasses.asdict(brief.source),
+                "summary": brief.summary,
+                "why_it_matters": brief.why_it_matters,
+                "takeaways": list(brief.takeaways),
+                "companies": list(brief.companies),
+                "themes": [titles.get(theme, theme) for theme in brief.themes],
+            },
+        )
+
+
+def load_briefs(project: Project) -> list[Brief]:
+    """Every readable brief; a broken file is reported by name and left alone (never rewritten)."""
+    briefs = []
+    for path, relative in brief_files.iter_paths(project.docs_dir):
+        try:
+            briefs.append(brief_files.load(path, relative))
+        except BriefFileError as error:
+            log.warning("Skipped %s", error.message)
+    return briefs
+
+
+def build_site(project: Project) -> Path:
+    """Run MkDocs into a temporary folder, then swap it in: `site/` is never half-built."""
+    from mkdocs.commands.build import build as mkdocs_build
+
+    site_dir = project.site_dir
+    staging = site_dir.with_name(f".{site_dir.name}.new")
+    retired = site_dir.with_name(f".{site_dir.name}.old")
+    for leftover in (staging, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    _pin_build_date(project)
+    staged = load_project(project.root, site_dir=str(staging))
+    mkdocs_build(staged.mkdocs)
+    if site_dir.exists():
+        site_dir.rename(retired)
+    staging.rename(site_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+    log.info("Site built in %s", _display(site_dir, project.root))
+    return site_dir
+
+
+def _pin_build_date(project: Project) -> None:
+    """MkDocs stamps the build time into sitemap.xml.gz; pin it to the newest brief so two
+    builds of the same briefs are byte-identical (reproducible-builds SOURCE_DATE_EPOCH)."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        return
+    briefs = load_briefs(project)
+    newest = max((b.added for b in briefs), default=dt.date(2000, 1, 1))
+    epoch = dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch.timestamp()))
+
+
+def plan_issues(project: Project, briefs: Iterable[Brief]) -> list[Issue]:
+    """The digest issues: closed ones from `issues/`, then the open one."""
+    return group.plan_issues(briefs, issue_records.load_closed(project.issues_dir))
+
+
+def render_digest_preview(project: Project, issue_id: str | None = None) -> Path:
+    """Render an issue's preview message into `outbox/<id>/preview.eml`."""
+    from briefgen import render_digest
+
+    issue = _issue(project, issue_id)
+    settings = render_digest.settings_for(project, _theme_titles(project))
+    return render_digest.write_preview(issue, settings, project.outbox_dir)
+
+
+def render_digest_web_copy(project: Project, issue_id: str | None = None) -> Path:
+    """Write an issue's web copy to `site/issues/<id>/index.html` (outside a full site build)."""
+    from briefgen import render_digest
+
+    issue = _issue(project, issue_id)
+    settings = render_digest.settings_for(project, _theme_titles(project))
+    target = project.site_dir / "issues" / issue.id / "index.html"
+    atomic_write(target, render_digest.web_copy(issue, settings))
+    return target
+
+
+def _issue(project: Project, issue_id: str | None) -> Issue:
+    issues = plan_issues(project, load_briefs(project))
+    issue = group.current_issue(issues, issue_id)
+    if issue is None:
+        if issue_id is None:
+            raise EmptyIssueError(
+                "there are no briefs to put in an issue; add articles to seeds/ and run "
+                "briefgen build"
+            )
+        known = ", ".join(i.id for i in issues) or "none"
+        raise BriefgenError(f"no digest issue '{issue_id}' (issues: {known})")
+    return issue
+
+
+def _theme_titles(project: Project) -> dict[str, str]:
+    return {theme.id: theme.title for theme in Analysis.for_project(project).themes}
+
+
+def _display(path: Path, root: Path) -> str:
+    """A path as the user thinks of it: relative to the project when inside it."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
