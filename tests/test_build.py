@@ -186,3 +186,34 @@ def test_check_passes_on_generated_briefs_and_flags_ungrounded_text(built: Path)
     result = CliRunner().invoke(cli, ["check"])
     assert result.exit_code == 1
     assert "99" in result.output and brief.path in result.output
+
+
+def test_invalid_option_names_the_key_on_one_line(project_dir: Path) -> None:
+    config = project_dir / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("seeds_dir: seeds", "seeds_dir: [1, 2]"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1, result.output
+    assert "mkdocs.yml" in result.output and "seeds_dir" in result.output
+
+
+def test_ingest_adds_briefs_without_building_the_site(project_dir: Path) -> None:
+    result = run("ingest", "seeds/002_d11e70a5f0626e7b.txt")
+    assert result.exit_code == 0, result.output
+    assert list(briefs(project_dir)) == ["seeds/002_d11e70a5f0626e7b.txt"]
+    assert not (project_dir / "site").exists()
+    refused = CliRunner().invoke(cli, ["ingest", "https://example.com/a"])
+    assert refused.exit_code == 1 and "not supported yet" in refused.output
+
+
+def test_digest_command_writes_web_copy_and_preview(built: Path) -> None:
+    (built / "outbox/1/preview.eml").unlink()
+    result = run("digest", "--issue", "1")
+    assert result.exit_code == 0, result.output
+    assert (built / "outbox/1/preview.eml").is_file()
+    assert soup(built / "site/issues/1/index.html").find("h2")
+    missing = CliRunner().invoke(cli, ["digest", "--issue", "9"])
+    assert missing.exit_code == 1 and "no digest issue '9'" in missing.output

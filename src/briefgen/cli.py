@@ -32,10 +32,12 @@ def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.WARNING, 0: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_OneLineFormatter())
-    for name, own_level in (("briefgen", level), ("mkdocs", max(level, logging.WARNING))):
+    # MkDocs' own INFO lines repeat ours and its DEBUG lines dump the whole config.
+    mkdocs_level = logging.INFO if verbosity > 0 else logging.WARNING
+    for name, own_level in (("briefgen", level), ("mkdocs", mkdocs_level)):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
-        logger.setLevel(logging.DEBUG if verbosity > 0 else own_level)
+        logger.setLevel(own_level)
         logger.propagate = False
 
 
@@ -78,17 +80,17 @@ def build() -> None:
 
 
 @cli.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @verbosity_options
-def ingest_command(paths: tuple[Path, ...]) -> None:
+def ingest_command(paths: tuple[str, ...]) -> None:
     """Add articles (files or folders of .txt, .md, .html) as briefs."""
     for path in paths:
-        if "://" in str(path):
+        if "://" in path:
             raise BriefgenError(
                 f"{path}: ingesting URLs is not supported yet; save the page as a file "
                 "and pass its path"
             )
-    pipeline.ingest_paths(_project(), list(paths))
+    pipeline.ingest_paths(_project(), [Path(path) for path in paths])
 
 
 @cli.command()

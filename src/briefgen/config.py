@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,12 +170,38 @@ def load_project(root: Path | str = ".", *, site_dir: str | None = None) -> Proj
     overrides: dict[str, Any] = {}
     if site_dir is not None:
         overrides["site_dir"] = site_dir
-    try:
-        mkdocs_config = load_config(str(config_file), **overrides)
-    except exceptions.ConfigurationError as error:
-        message = " ".join(str(error).split())
-        raise ConfigError(f"{config_file.name}: {message}") from None
+    with _collected_errors("mkdocs.config") as errors:
+        try:
+            mkdocs_config = load_config(str(config_file), **overrides)
+        except (exceptions.ConfigurationError, exceptions.Abort) as error:
+            # MkDocs logs each invalid key, then aborts: report them on one line instead.
+            details = "; ".join(errors) or " ".join(str(error).split())
+            raise ConfigError(f"{config_file.name}: {details}") from None
     return Project(root=root, mkdocs=mkdocs_config, options=plugin_options(mkdocs_config))
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(" ".join(record.getMessage().split()))
+
+
+@contextlib.contextmanager
+def _collected_errors(logger_name: str) -> Iterator[list[str]]:
+    """Collect (and hold back) the error records of a logger while the block runs."""
+    logger = logging.getLogger(logger_name)
+    handler = _ListHandler()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def today() -> dt.date:
