@@ -255,7 +255,7 @@ def render_digest_preview(project: Project, issue_id: str | None = None) -> Path
     """Render an issue's preview message into `outbox/<id>/preview.eml`."""
     from briefgen import render_digest
 
-    issue = _issue(project, issue_id)
+    issue = issue_for(project, issue_id)
     settings = render_digest.settings_for(project, _theme_titles(project))
     return render_digest.write_preview(issue, settings, project.outbox_dir)
 
@@ -264,14 +264,15 @@ def render_digest_web_copy(project: Project, issue_id: str | None = None) -> Pat
     """Write an issue's web copy to `site/issues/<id>/index.html` (outside a full site build)."""
     from briefgen import render_digest
 
-    issue = _issue(project, issue_id)
+    issue = issue_for(project, issue_id)
     settings = render_digest.settings_for(project, _theme_titles(project))
     target = project.site_dir / "issues" / issue.id / "index.html"
     atomic_write(target, render_digest.web_copy(issue, settings))
     return target
 
 
-def _issue(project: Project, issue_id: str | None) -> Issue:
+def issue_for(project: Project, issue_id: str | None = None) -> Issue:
+    """The digest issue `issue_id`, or the current one; a clear error when there is none."""
     issues = plan_issues(project, load_briefs(project))
     issue = group.current_issue(issues, issue_id)
     if issue is None:
