@@ -135,9 +135,9 @@ def _update_brief(
     if old is not None and old.edited:
         log.info("Kept %s: edited by hand", old.path)
         return "kept_edited"
+    if old is not None and old.id == article.id and _generator(old).endswith(analysis.fingerprint):
+        return "unchanged"  # same text, same code and data: summarising again would change nothing
     fresh = make_brief(article, analysis, added=old.added if old else today())
-    if old is not None and old.id == fresh.id and _generator(old) == _generator(fresh):
-        return "unchanged"
     if old is not None and old.path:
         taken.pop(old.path, None)
     path = brief_files.relative_path(fresh, taken)
@@ -149,8 +149,8 @@ def _update_brief(
     return "new" if old is None else "updated"
 
 
-def _generator(brief: Brief) -> str | None:
-    return brief.generated.by if brief.generated else None
+def _generator(brief: Brief) -> str:
+    return brief.generated.by if brief.generated else ""
 
 
 def make_brief(article: Article, analysis: Analysis, *, added: dt.date) -> Brief:
