@@ -9,10 +9,11 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from briefgen import __version__, brief_files, group, ingest, issue_records, summarise, tagging
 from briefgen.atomic_files import atomic_write
@@ -21,6 +22,8 @@ from briefgen.errors import BriefFileError, BriefgenError, EmptyIssueError, Inge
 from briefgen.models import Article, Brief, Generated, Issue, Theme
 
 log = logging.getLogger("briefgen")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -87,32 +90,55 @@ def build(project: Project) -> BriefReport:
 
 def ingest_paths(project: Project, paths: Sequence[Path]) -> BriefReport:
     """Turn article files into briefs; an edited brief is never touched, a bad file never stops
-    the run. Raises when there were articles but none of them could be read."""
+    the run. Raises when there were articles but none of them could be read.
+
+    Unchanged seeds (same bytes as last run, brief up to date) are not even parsed; the rest
+    are read, summarised and tagged on every core, then written in a stable order.
+    """
     analysis = Analysis.for_project(project)
     existing = load_briefs(project)
     by_id = {brief.id: brief for brief in existing}
     by_source = {brief.source.file: brief for brief in existing if brief.source.file}
     taken = {brief.path: brief.id for brief in existing if brief.path}
+    cache = _SeedCache(project.state_dir / "seeds.json")
     report = BriefReport()
-    files = ingest.discover(paths)
     seen: dict[str, str] = {}
-    for path in files:
+    to_read: list[tuple[Path, str, str]] = []
+    for path in ingest.discover(paths):
         display = _display(path, project.root)
-        try:
-            article = ingest.read_article(path, display)
-        except IngestError as error:
-            log.warning("Skipped %s", error.message)
-            report.failed.append(display)
-            continue
-        if article.id in seen:
-            log.warning("Skipped %s: same text as %s", display, seen[article.id])
-            continue
-        seen[article.id] = display
-        old = by_id.get(article.id) or by_source.get(display)
-        outcome = _update_brief(project, article, old, analysis, taken)
-        getattr(report, outcome).append(display)
-    if files and len(report.failed) == len(files):
-        raise BriefgenError(f"none of the {len(files)} articles could be read (see above)")
+        digest = _file_digest(path)
+        known = by_id.get(cache.article_id(display, digest) or "")
+        if known is not None and (known.edited or _is_current(known, analysis)):
+            seen[known.id] = display
+            _report_existing(report, known, display)
+        else:
+            to_read.append((path, display, digest))
+    with _Workers(analysis, len(to_read)) as workers:
+        articles = workers.map(_read_article, [(path, display) for path, display, _ in to_read])
+        stale: list[tuple[Article, Brief | None, str]] = []
+        for (_, display, digest), result in zip(to_read, articles, strict=True):
+            if isinstance(result, str):
+                log.warning("Skipped %s", result)
+                report.failed.append(display)
+                continue
+            if result.id in seen:
+                log.warning("Skipped %s: same text as %s", display, seen[result.id])
+                continue
+            seen[result.id] = display
+            cache.remember(display, digest, result.id)
+            old = by_id.get(result.id) or by_source.get(display)
+            if old is not None and (old.edited or _is_current(old, analysis)):
+                _report_existing(report, old, display)
+            else:
+                stale.append((result, old, display))
+        jobs = [(article, old.added if old else today()) for article, old, _ in stale]
+        for (_, old, display), fresh in zip(stale, workers.map(_make_brief, jobs), strict=True):
+            _write_brief(project, fresh, old, taken)
+            (report.new if old is None else report.updated).append(display)
+    cache.save()
+    total = len(to_read) + len(report.unchanged) + len(report.kept_edited)
+    if total and len(report.failed) == total:
+        raise BriefgenError(f"none of the {total} articles could be read (see above)")
     log.info(
         "Briefs: %d new, %d updated, %d unchanged, %d kept as edited, %d failed",
         len(report.new),
@@ -124,20 +150,20 @@ def ingest_paths(project: Project, paths: Sequence[Path]) -> BriefReport:
     return report
 
 
-def _update_brief(
-    project: Project,
-    article: Article,
-    old: Brief | None,
-    analysis: Analysis,
-    taken: dict[str, str],
-) -> str:
-    """Write the brief of one article when it is new or stale; return the report field."""
-    if old is not None and old.edited:
-        log.info("Kept %s: edited by hand", old.path)
-        return "kept_edited"
-    if old is not None and old.id == article.id and _generator(old).endswith(analysis.fingerprint):
-        return "unchanged"  # same text, same code and data: summarising again would change nothing
-    fresh = make_brief(article, analysis, added=old.added if old else today())
+def _is_current(brief: Brief, analysis: Analysis) -> bool:
+    """Generated by the same code and data as this run would use."""
+    return _generator(brief).endswith(analysis.fingerprint)
+
+
+def _report_existing(report: BriefReport, brief: Brief, display: str) -> None:
+    if brief.edited:
+        log.info("Kept %s: edited by hand", brief.path)
+        report.kept_edited.append(display)
+    else:
+        report.unchanged.append(display)
+
+
+def _write_brief(project: Project, fresh: Brief, old: Brief | None, taken: dict[str, str]) -> None:
     if old is not None and old.path:
         taken.pop(old.path, None)
     path = brief_files.relative_path(fresh, taken)
@@ -146,7 +172,91 @@ def _update_brief(
     if old is not None and old.path and old.path != path:
         (project.docs_dir / old.path).unlink(missing_ok=True)
     log.debug("Wrote %s", path)
-    return "new" if old is None else "updated"
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""  # unreadable: reading it again reports why
+
+
+class _SeedCache:
+    """Which article each seed file held when last read (by content hash): a seed whose bytes
+    did not change need not be parsed again. Local state, never a source of truth."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.entries: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+        self.changed = False
+
+    def article_id(self, display: str, digest: str) -> str | None:
+        entry = self.entries.get(display)
+        return entry[1] if entry and entry[0] == digest else None
+
+    def remember(self, display: str, digest: str, article_id: str) -> None:
+        if self.entries.get(display) != [digest, article_id]:
+            self.entries[display] = [digest, article_id]
+            self.changed = True
+
+    def save(self) -> None:
+        if self.changed:
+            atomic_write(self.path, json.dumps(self.entries, sort_keys=True, indent=0))
+
+
+_worker_analysis: Analysis | None = None
+
+
+def _init_worker(analysis: Analysis) -> None:
+    global _worker_analysis
+    _worker_analysis = analysis
+
+
+def _read_article(job: tuple[Path, str]) -> Article | str:
+    """Worker: one article, or the one-line reason it could not be read."""
+    try:
+        return ingest.read_article(*job)
+    except IngestError as error:  # ClickExceptions do not survive pickling: send the text
+        return error.message
+
+
+def _make_brief(job: tuple[Article, dt.date]) -> Brief:
+    assert _worker_analysis is not None
+    return make_brief(job[0], _worker_analysis, added=job[1])
+
+
+class _Workers:
+    """Runs stage functions on every core when there is enough work, in-process otherwise.
+    Results come back in input order, so output does not depend on scheduling."""
+
+    PARALLEL_FROM = 64
+
+    def __init__(self, analysis: Analysis, jobs: int) -> None:
+        self.analysis = analysis
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        self.processes = min(cores, 8) if jobs >= self.PARALLEL_FROM else 1
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Workers:
+        _init_worker(self.analysis)
+        if self.processes > 1:
+            self.pool = ProcessPoolExecutor(
+                self.processes, initializer=_init_worker, initargs=(self.analysis,)
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def map(self, func: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if self.pool is None or len(items) < self.PARALLEL_FROM:
+            return [func(item) for item in items]
+        chunk = max(1, min(64, len(items) // (self.processes * 8)))
+        return list(self.pool.map(func, items, chunksize=chunk))
 
 
 def _generator(brief: Brief) -> str:
