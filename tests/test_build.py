@@ -177,7 +177,10 @@ def test_missing_config_is_a_one_line_error(
 
 
 def test_check_passes_on_generated_briefs_and_flags_ungrounded_text(built: Path) -> None:
-    assert run("check").exit_code == 0
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    # Seed 001 names two organisations the registry lacks: listed for the editor, not errors.
+    assert "Not in the company registry: Anhui Haixingyun IoT Technology Co., Ltd." in result.output
     brief = briefs(built)["seeds/002_d11e70a5f0626e7b.txt"]
     forged = brief_files.render(
         Brief(**{**brief.__dict__, "takeaways": ("Baidu will buy BMW for 99 billion yuan.",)})

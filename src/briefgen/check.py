@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections import defaultdict
 from urllib.parse import urlsplit
 
-from briefgen import brief_files, ingest
+from briefgen import brief_files, ingest, tagging
 from briefgen.config import Project
 from briefgen.errors import BriefFileError, IngestError
-from briefgen.models import Brief
+from briefgen.models import Article, Brief
+
+log = logging.getLogger("briefgen")
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def run(project: Project) -> list[str]:
-    """One line per problem, each naming the brief file."""
+    """One line per problem, each naming the brief file. Organisations the company registry
+    does not know are listed as notes (not problems) so the editor can add them."""
+    from briefgen.pipeline import Analysis
+
+    analysis = Analysis.for_project(project)
     problems: list[str] = []
+    unknown: dict[str, list[str]] = defaultdict(list)
     for path, relative in brief_files.iter_paths(project.docs_dir):
         try:
             brief = brief_files.load(path, relative)
         except BriefFileError as error:
             problems.append(error.message)
             continue
-        problems += [f"{relative}: {problem}" for problem in check_brief(project, brief)]
+        article, found = check_brief(project, brief)
+        problems += [f"{relative}: {problem}" for problem in found]
+        if article is not None:
+            tags = tagging.tag(article, analysis.registry, analysis.themes)
+            for name in tags.unknown_companies:
+                unknown[name].append(relative)
+    for name in sorted(unknown, key=str.casefold):
+        places = ", ".join(unknown[name][:3]) + (" ..." if len(unknown[name]) > 3 else "")
+        log.info("Not in the company registry: %s (in %s)", name, places)
+    if unknown:
+        log.info("Add them under 'companies:' in mkdocs.yml to tag briefs with them (README.md)")
     return problems
 
 
-def check_brief(project: Project, brief: Brief) -> list[str]:
-    """Problems with one brief. Grounding is checked only for unedited briefs."""
+def check_brief(project: Project, brief: Brief) -> tuple[Article | None, list[str]]:
+    """The brief's article (when its source can be read) and the problems with the brief.
+    Grounding is checked only for unedited briefs."""
     problems = []
     if not brief.summary:
         problems.append("the summary is empty")
@@ -35,17 +55,19 @@ def check_brief(project: Project, brief: Brief) -> list[str]:
         problems.append(f"has {len(brief.takeaways)} key takeaways; a brief needs 1 to 5")
     if brief.source.url and not is_web_url(brief.source.url):
         problems.append(f"source url {brief.source.url!r} is not an http(s) URL")
-    if brief.edited or not brief.source.file:
-        return problems
+    if not brief.source.file:
+        return None, problems
     source = project.root / brief.source.file
     if not source.is_file():
-        return [*problems, f"source file {brief.source.file} is missing"]
+        return None, [*problems, f"source file {brief.source.file} is missing"]
     try:
         article = ingest.read_article(source, brief.source.file)
     except IngestError as error:
-        return [*problems, f"source cannot be read: {error.message}"]
+        return None, [*problems, f"source cannot be read: {error.message}"]
+    if brief.edited:
+        return article, problems  # the editor's words are theirs: no grounding check
     parts = [article.title, article.text, article.publisher_why or "", *article.publisher_takeaways]
-    return problems + ungrounded(brief, _normalise(" ".join(parts)))
+    return article, problems + ungrounded(brief, _normalise(" ".join(parts)))
 
 
 def ungrounded(brief: Brief, article_text: str) -> list[str]:
