@@ -149,3 +149,12 @@ def test_write_is_atomic_and_returns_the_hashed_brief(tmp_path: Path) -> None:
     assert target.is_file() and not written.edited
     assert [p.name for p in target.parent.iterdir()] == ["gac.md"]  # no temporary left behind
     assert brief_files.load_all(tmp_path)[0].id == "0a1b2c3d"
+
+
+def test_also_reported_by_round_trips_and_is_omitted_when_empty() -> None:
+    assert "also:" not in brief_files.render(make())
+    also = (Source("Reuters", "https://example.com/r"), Source("新华网", None))
+    text = brief_files.render(make(also=also))
+    parsed = brief_files.parse(text, "x.md")
+    assert parsed.also == also and not parsed.edited
+    assert text.index("also:") < text.index("generated:")

@@ -87,8 +87,10 @@ def render(brief: Brief) -> str:
         "language": brief.language,
         "companies": list(brief.companies),
         "themes": list(brief.themes),
-        "generated": {"by": by, "hash": _HASH_PLACEHOLDER},
     }
+    if brief.also:  # only when there is one, so earlier briefs keep their bytes
+        meta["also"] = [{"name": source.name, "url": source.url} for source in brief.also]
+    meta["generated"] = {"by": by, "hash": _HASH_PLACEHOLDER}
     front = yaml.dump(
         meta,
         Dumper=_Dumper,
@@ -148,6 +150,7 @@ def parse(text: str, path: str) -> Brief:
         language=_text(meta, "language", path) or "en",
         companies=_names(meta, "companies", path),
         themes=_names(meta, "themes", path),
+        also=_also(meta.get("also"), path),
         generated=generated,
         path=path,
         edited=generated is None or generated.hash != _content_hash(text),
@@ -205,6 +208,14 @@ def _names(meta: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise BriefFileError(path, f"'{key}' must be a list of names, got {value!r}")
     return tuple(value)
+
+
+def _also(value: object, path: str) -> tuple[Source, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise BriefFileError(path, "'also' must be a list of {name, url} mappings")
+    return tuple(Source(name=_text(i, "name", path), url=_text(i, "url", path)) for i in value)
 
 
 def _generated(value: object, path: str) -> Generated | None:

@@ -84,6 +84,8 @@ class Brief:
     language: str = "en"
     companies: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    also: tuple[Source, ...] = ()
+    """Other outlets that reported the same story ("Also reported by")."""
     generated: Generated | None = None
     path: str | None = None
     """Path of the brief file relative to the briefings folder, with forward slashes."""
