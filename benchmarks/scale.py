@@ -116,7 +116,9 @@ def _companies() -> list[tuple[str, str | None]]:
     return result
 
 
-def generate_article(rng: random.Random, index: int, companies: list[tuple[str, str | None]]) -> str:
+def generate_article(
+    rng: random.Random, index: int, companies: list[tuple[str, str | None]]
+) -> str:
     """One pasted-from-the-web article: title, outlet and date lines, then the body."""
     (a, a_zh), (b, b_zh) = rng.sample(companies, 2)
     date = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(730))
@@ -133,11 +135,11 @@ def generate_article(rng: random.Random, index: int, companies: list[tuple[str, 
     }  # fmt: skip
     if index % 10 == 9 and a_zh and b_zh:
         values.update(a=a_zh, b=b_zh)
-        body = [rng.choice(ZH_OPENINGS)] + rng.sample(ZH_BODY, k=min(len(ZH_BODY), 6))
+        body = [rng.choice(ZH_OPENINGS), *rng.sample(ZH_BODY, k=min(len(ZH_BODY), 6))]
         title = f"{a_zh}与{b_zh}签署{topic_zh}战略合作协议"
         header = [title, "", f"来源：汽车日报 {date.year}年{date.month}月{date.day}日", ""]
     else:
-        sentences = [rng.choice(EN_OPENINGS)] + rng.sample(EN_BODY, k=rng.randint(10, 22))
+        sentences = [rng.choice(EN_OPENINGS), *rng.sample(EN_BODY, k=rng.randint(10, 22))]
         body = [" ".join(sentences[i : i + 2]) for i in range(0, len(sentences), 2)]
         title = f"{a} and {b} team up on {topic} (#{index})"
         header = [title, "", "Auto Industry Daily", f"{date:%b} {date.day}, {date.year}", ""]

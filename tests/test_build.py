@@ -208,8 +208,8 @@ def test_ingest_adds_briefs_without_building_the_site(project_dir: Path) -> None
     assert result.exit_code == 0, result.output
     assert list(briefs(project_dir)) == ["seeds/002_d11e70a5f0626e7b.txt"]
     assert not (project_dir / "site").exists()
-    refused = CliRunner().invoke(cli, ["ingest", "https://example.com/a"])
-    assert refused.exit_code == 1 and "not supported yet" in refused.output
+    refused = CliRunner().invoke(cli, ["ingest", "ftp://example.com/a"])
+    assert refused.exit_code == 1 and "ftp: URLs are not supported" in refused.output
 
 
 def test_digest_command_writes_web_copy_and_preview(built: Path) -> None:

@@ -235,7 +235,8 @@ def test_e2_e3_tables_and_outlook_ghost_table(rendered: dict[str, rd.RenderedIss
     assert {"width": "100%", "max-width": "600px"}.items() <= style_of(container).items()
     comments = [str(c) for c in soup.find_all(string=lambda s: isinstance(s, Comment))]
     opening = [c for c in comments if c.startswith("[if mso]><table")]
-    assert len(opening) == 1 and 'width="600"' in opening[0]
+    assert len(opening) == 1 and opening[0].startswith('[if mso]><table width="600" ')  # E3
+    assert opening[0].endswith("><tr><td><![endif]")
     assert any(c.startswith("[if mso]></td></tr></table>") for c in comments)
     assert any("<o:PixelsPerInch>96</o:PixelsPerInch>" in c for c in comments)
     assert not any(isinstance(t, Tag) and t.name in ("div", "span") for t in container.parents)
@@ -341,6 +342,10 @@ def test_e8_dark_mode(rendered: dict[str, rd.RenderedIssue]) -> None:
     assert soup.html is not None and style_of(soup.html)["color-scheme"] == "light dark"  # :root
     css = str(soup.style.string) if soup.style else ""
     assert "@media (prefers-color-scheme:dark)" in css
+    assert ":root{color-scheme:light dark}" in css  # E8 as written, inside @media (E5)
+    dark = css.split("@media (prefers-color-scheme:dark){", 1)[1]
+    for selector in ("body", ".card", "td", "h2", "a", ".meta"):
+        assert re.search(rf"(^|[,\n]){re.escape(selector)}[,{{]", dark), selector
 
 
 @pytest.mark.parametrize("name", sorted(ISSUES))
@@ -643,6 +648,35 @@ def test_m5_unsubscribe_token_is_opaque_and_stable() -> None:
     assert token != rd.unsubscribe_token(READER, make_settings(secret=b"another secret"))
 
 
+@pytest.mark.parametrize("name", sorted(ISSUES))
+def test_personaliser_gives_exactly_what_render_issue_gives(name: str) -> None:
+    """Rendering once and putting each token in is only an optimisation: same bytes."""
+    issue = ISSUES[name]
+    for_token = rd.personaliser(issue, SETTINGS)
+    for reader in (READER, "other@example.org", "张@example.cn"):
+        token = rd.unsubscribe_token(reader, SETTINGS)
+        assert for_token(token) == rd.render_issue(issue, SETTINGS, token)
+    odd = "short-token"  # not a real token's length: falls back to a full render
+    assert for_token(odd) == rd.render_issue(issue, SETTINGS, odd)
+    thirty = issue_of(thirty_chinese())
+    token = rd.unsubscribe_token(READER, SETTINGS)
+    assert rd.personaliser(thirty, SETTINGS)(token) == rd.render_issue(thirty, SETTINGS, token)
+
+
+def test_m4_message_id_is_deterministic_opaque_and_on_our_domain() -> None:
+    first = rd.message_id("12", READER, SETTINGS)
+    assert first == rd.message_id("12", " Reader@Example.org ", SETTINGS)
+    assert re.fullmatch(r"<issue-12\.s-[0-9a-f]{20}@example\.com>", first)
+    assert "reader" not in first
+    others = {
+        rd.message_id("13", READER, SETTINGS),
+        rd.message_id("12", "other@example.org", SETTINGS),
+        rd.message_id("12", READER, make_settings(secret=b"another")),
+    }
+    assert first not in others and len(others) == 3
+    assert rd.message_id("a/b c", READER, SETTINGS).startswith("<issue-a-b-c.s-")
+
+
 def test_m10_header_injection_raises_value_error() -> None:
     result = rd.render_issue(ISSUES["english"], SETTINGS)
     bad = dataclasses.replace(result, subject="Hi\r\nBcc: victim@example.com")
@@ -774,8 +808,10 @@ def test_settings_for_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert settings.templates_dir == tmp_path / "templates" / "email"
     assert settings.max_full_briefs == 25 and settings.unsubscribe_url is None
     assert settings.secret == rd.settings_for(make_project(tmp_path, digest), THEMES).secret
+    assert settings.secret_is_default  # a real send refuses it (see test_send)
     monkeypatch.setenv("BRIEFGEN_SECRET", "s3cret")
-    assert rd.settings_for(make_project(tmp_path, digest), THEMES).secret == b"s3cret"
+    configured = rd.settings_for(make_project(tmp_path, digest), THEMES)
+    assert configured.secret == b"s3cret" and not configured.secret_is_default
 
 
 def test_settings_for_rejects_unusable_config(tmp_path: Path) -> None:

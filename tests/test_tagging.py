@@ -199,7 +199,8 @@ def test_joint_venture_parents_only_when_it_is_a_main_subject(
         "It once competed with FAW-Volkswagen and FAW-Volkswagen dealers.",
         title="NIO expands",
     )
-    assert tag(passing, registry, themes).companies == ("NIO", "FAW-Volkswagen")
+    # Two mentions far down, outside the lead: a passing mention, not a subject.
+    assert tag(passing, registry, themes).companies == ("NIO",)
 
 
 def test_unknown_organisations(registry: Registry, themes: tuple[Theme, ...]) -> None:
@@ -256,16 +257,36 @@ def test_registry_overrides_and_additions(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"name": "Foo", "aliases": 5}, "companies[1]: 'aliases' must be a list of strings, got 5"),
+        (
+            {"name": "Foo", "aliases": 5},
+            "companies[1] (name 'Foo'): 'aliases' must be a list of strings, got 5",
+        ),
+        (
+            {"name": "Foo", "parents": "Bar"},
+            "companies[1] (name 'Foo'): 'parents' must be a list of names, got 'Bar'",
+        ),
         ({"name": "", "aliases": []}, "companies[1]: 'name' must be a non-empty string, got ''"),
-        ({"name": "Foo", "alias": ["F"]}, "companies[1]: unknown key 'alias'"),
-        ({"name": "Foo", "parents": ["Nobody"]}, "companies[1]: parent 'Nobody' is not a company"),
+        ({"name": "Foo", "alias": ["F"]}, "companies[1] (name 'Foo'): unknown key 'alias'"),
+        (
+            {"name": "Foo", "parents": ["Nobody"]},
+            "companies[1] (name 'Foo'): parent 'Nobody' is not a company",
+        ),
         (
             {"name": "Foo", "aliases": ["GAC"]},
-            "companies[1]: alias 'GAC' of 'Foo' is already used by 'GAC Group'",
+            "companies[1] (name 'Foo'): alias 'GAC' of 'Foo' is already used by 'GAC Group'",
+        ),
+        (
+            {"name": "Foo", "weak_aliases": ["海尔"]},
+            "alias '海尔' of 'Foo' is already used by 'Haier Group'",
         ),
         ("Foo", "companies[1]: must be a mapping"),
-        ({"name": "Foo", "kind": 3}, "companies[1]: 'kind' must be a string"),
+        ({"name": "Foo", "kind": 3}, "companies[1] (name 'Foo'): 'kind' must be a string"),
+        ({"name": "Foo", "slug": "Foo Co"}, "companies[1] (name 'Foo'): 'slug' must be"),
+        (
+            {"name": "小马科技"},
+            "companies[1] (name '小马科技'): a name without Latin letters needs",
+        ),
+        ({"name": "Foo", "context": "x"}, "'context' must be a list of strings, got 'x'"),
     ],
 )
 def test_registry_validation_names_the_entry(entry: object, message: str) -> None:
@@ -275,7 +296,9 @@ def test_registry_validation_names_the_entry(entry: object, message: str) -> Non
 
 
 def test_registry_rejects_parent_cycles() -> None:
-    with pytest.raises(ConfigError, match=r"companies\[0\]: 'Foo' cannot be its own parent"):
+    with pytest.raises(
+        ConfigError, match=r"companies\[0\] \(name 'Foo'\): 'Foo' cannot be its own parent"
+    ):
         load_registry(extra=[{"name": "Foo", "parents": ["Foo"]}])
     with pytest.raises(ConfigError, match="'Foo' is its own ancestor"):
         load_registry(
@@ -286,7 +309,9 @@ def test_registry_rejects_parent_cycles() -> None:
 def test_registry_file_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "extra.yml"
     bad.write_text("- name: Foo\n  aliases: 5\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=re.escape(f"{bad}[0]: 'aliases' must be a list")):
+    with pytest.raises(
+        ConfigError, match=re.escape(f"{bad}[0] (name 'Foo'): 'aliases' must be a list")
+    ):
         load_registry(extra_file=bad)
     bad.write_text("name: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
@@ -325,8 +350,8 @@ def test_default_taxonomy_matches_design() -> None:
     for theme in taxonomy:
         chinese = [c for c in theme.cues if re.search("[\u4e00-\u9fff]", c)]
         english = [c for c in theme.cues if c not in chinese]
-        assert 10 <= len(english) <= 25, theme.id
-        assert 10 <= len(chinese) <= 25, theme.id
+        assert 10 <= len(english) <= 40, theme.id
+        assert 10 <= len(chinese) <= 40, theme.id
 
 
 def test_taxonomy_override_add_and_replace() -> None:
@@ -377,6 +402,7 @@ def test_themes_from_custom_taxonomy_and_chinese(registry: Registry) -> None:
     chinese = article(
         "比亚迪发布新一代刀片电池，并建设超充站。",
         "新电池支持兆瓦级闪充，充电5分钟续航400公里。",
+        "比亚迪计划年内建成4000座超充站，并向其他品牌开放充电桩。",
         title="比亚迪发布新电池",
     )
     assert {"batteries-energy", "ev-charging"} <= set(
@@ -402,3 +428,204 @@ def test_one_passing_cue_is_not_a_theme(registry: Registry, themes: tuple[Theme,
         title="Geely launches sedan",
     )
     assert "batteries-energy" not in tag(source, registry, themes).themes
+
+
+# --- registry data: size, names, relations ------------------------------------------------------
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def test_registry_has_200_organisations_with_ascii_slugs(registry: Registry) -> None:
+    assert len(registry) >= 200
+    kinds = {c.kind for c in registry.companies}
+    assert {"automaker", "jv", "supplier", "battery", "chip", "ai", "cloud", "telecom"} <= kinds
+    assert {"internet", "appliance", "regulator"} <= kinds
+    assert sum(c.kind == "jv" for c in registry.companies) >= 20
+    slugs = [c.slug for c in registry.companies]
+    assert len(set(slugs)) == len(slugs)
+    for company in registry.companies:
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", company.slug), company.name
+        assert not company.slug.startswith("x-"), company.name  # no hash slugs
+        assert company.name.isascii(), company.name
+
+
+def test_no_alias_belongs_to_two_companies(registry: Registry) -> None:
+    owner: dict[str, str] = {}
+    for company in registry.companies:
+        for key in (company.name, *company.aliases):
+            folded = key.casefold()
+            assert owner.setdefault(folded, company.name) == company.name, (key, owner[folded])
+
+
+def test_every_parent_exists_and_chinese_names(registry: Registry) -> None:
+    names = {c.name for c in registry.companies}
+    for company in registry.companies:
+        assert set(company.parents) <= names, company.name
+    chinese = [c for c in registry.companies if any(CJK.search(a) for a in c.aliases)]
+    assert len(chinese) >= 0.85 * len(registry)
+    for name, simplified, traditional in [
+        ("BYD", "比亚迪", "比亞迪"),
+        ("SAIC Motor", "上汽集团", "上汽集團"),
+        ("Haier Group", "海尔", "海爾"),
+        ("GAC Group", "广汽集团", "廣汽集團"),
+        ("CATL", "宁德时代", "寧德時代"),
+        ("Huawei", "华为", "華為"),
+    ]:
+        assert {simplified, traditional} <= set(registry.chinese_names(name))
+    assert registry.get("上汽") == registry.get("SAIC")
+    assert registry.get("比亚迪股份有限公司") == registry.get("BYD")
+
+
+def test_parents_and_children(registry: Registry) -> None:
+    def parents(name: str) -> set[str]:
+        company = registry.get(name)
+        assert company is not None
+        return set(company.parents)
+
+    assert parents("SAIC-BMW") == {"SAIC Motor", "BMW"}
+    assert parents("Haier Kaos") == {"Haier Group"}
+    assert parents("Zeekr") == {"Geely"}
+    assert parents("BMW Brilliance") == {"BMW", "Brilliance Auto"}
+    children = {c.name for c in registry.children("Geely")}
+    assert {"Zeekr", "Lynk & Co", "Volvo Cars", "Horse Powertrain"} <= children
+    assert registry.ancestors("Harman") == ("Samsung Electronics",)
+    assert registry.children("Nobody") == ()
+
+
+# --- weak aliases, qualifiers, roundups, traditional Chinese ------------------------------------
+
+
+def test_weak_aliases_need_the_company_or_its_context(registry: Registry) -> None:
+    assert names(registry, "Tourists walked on the Great Wall near Beijing.") == []
+    assert names(registry, "Great Wall sold 100,000 Haval SUVs.") == ["Great Wall Motor", "Haval"]
+    assert names(registry, "他站在地平线上。") == []
+    assert names(registry, "地平线发布征程6芯片。") == ["Horizon Robotics"]
+    assert names(registry, "上汽大众与大众消费者") == ["SAIC Volkswagen"]
+    assert names(registry, "大众汽车集团表示，大众将扩大投资。") == ["Volkswagen"]
+
+
+def test_parent_named_only_as_the_brand_owner(
+    registry: Registry, themes: tuple[Theme, ...]
+) -> None:
+    source = article(
+        "长安汽车旗下深蓝SL03获得L3级自动驾驶准入许可，将在重庆开展试点。",
+        "深蓝汽车表示，L3功能将通过OTA推送。",
+        title="长安深蓝获L3准入许可",
+    )
+    assert tag(source, registry, themes).companies == ("Deepal",)
+
+
+def test_market_roundup_keeps_its_subjects_only(
+    registry: Registry, themes: tuple[Theme, ...]
+) -> None:
+    source = article(
+        "China's passenger car sales rose 8% in October, the China Passenger Car Association "
+        "(CPCA) said on Monday, as buyers rushed to use trade-in subsidies.",
+        "Retail sales reached 2.24 million vehicles, the CPCA said.",
+        "BYD remained the best-selling carmaker, followed by Geely, Changan, Chery and "
+        "FAW-Volkswagen. Tesla's sales fell 9%. Leapmotor, Xiaomi, XPeng and Li Auto all "
+        "reported higher deliveries, while NIO's sales were flat.",
+        title="China's car sales rise 8% in October",
+    )
+    assert tag(source, registry, themes).companies == ("CPCA",)
+    # The headline company becomes a subject too; the CPCA still publishes the data.
+    headline = article(*source.paragraphs, title="BYD leads as China's car sales rise 8%")
+    assert set(tag(headline, registry, themes).companies) == {"BYD", "CPCA"}
+
+
+def test_traditional_chinese_article(registry: Registry, themes: tuple[Theme, ...]) -> None:
+    source = article(
+        "比亞迪位於匈牙利塞格德的乘用車工廠周二正式投產，首批本地生產車型下線，主要供應歐洲市場。",
+        "比亞迪表示，海外銷量目標是2030年前佔一半，並在土耳其興建第二座海外工廠。",
+        title="比亞迪匈牙利廠正式投產",
+    )
+    tags = tag(source, registry, themes)
+    assert tags.companies == ("BYD",)
+    assert tags.themes == ("overseas",)
+
+
+# --- organisations the registry lacks -----------------------------------------------------------
+
+
+def test_unknown_organisation_false_positives(
+    registry: Registry, themes: tuple[Theme, ...]
+) -> None:
+    source = article(
+        "The Blue Man Group played in Shanghai. The Group said it would return.",
+        "Backers include 360 Security Technology Inc. and Hefei Industrial Investment Group.",
+        "In August, Nanjing Foo Auto Parts Co., Ltd. opened a plant.",
+        title="A busy week",
+    )
+    assert tag(source, registry, themes).unknown_companies == (
+        "360 Security Technology Inc.",
+        "Hefei Industrial Investment Group",
+        "Nanjing Foo Auto Parts Co., Ltd.",
+    )
+
+
+def test_unknown_organisation_named_by_its_short_name(
+    registry: Registry, themes: tuple[Theme, ...]
+) -> None:
+    english = article(
+        "The company has raised 600 million yuan in a Series B round.",
+        "The round was led by existing shareholders.",
+        "Shanghai Lumisense Photonics Technology Co., Ltd. makes lidar sensors.",
+        title="Lumisense raises 600 million yuan",
+    )
+    assert tag(english, registry, themes).companies == (
+        "Shanghai Lumisense Photonics Technology Co., Ltd.",
+    )
+    chinese = article(
+        "本轮由深创投领投，资金将用于储能电芯基地建设。",
+        "公司创始人表示，储能正成为锂电池行业最大的增长点。",
+        "深圳市速能新能源科技有限公司成立于2020年，专注于储能电池。",
+        title="速能新能源完成10亿元B轮融资",
+    )
+    assert tag(chinese, registry, themes).companies == ("深圳市速能新能源科技有限公司",)
+    passing = article(*chinese.paragraphs, title="储能行业融资升温")
+    tags = tag(passing, registry, themes)
+    assert tags.companies == () and tags.unknown_companies == ("深圳市速能新能源科技有限公司",)
+
+
+# --- themes -----------------------------------------------------------------------------------
+
+
+def test_acronym_cues_are_case_sensitive(registry: Registry, themes: tuple[Theme, ...]) -> None:
+    source = article(
+        "Leapmotor tops the sales chart again; it tops rivals in price.",
+        "The carmaker tops the list.",
+        title="Leapmotor tops the chart",
+    )
+    assert "chips" not in tag(source, registry, themes).themes
+    chip = article(
+        "The new SoC delivers 560 TOPS for driver assistance.",
+        "The chip is made on a 7-nanometer process.",
+        title="Horizon ships a 560 TOPS chip",
+    )
+    assert tag(chip, registry, themes).themes[0] == "chips"
+
+
+def test_weak_cues_count_half(registry: Registry) -> None:
+    strong = load_taxonomy([{"id": "places", "title": "Places", "cues": ["Hungary"]}], True)
+    weak = load_taxonomy([{"id": "places", "title": "Places", "cues": ["~Hungary"]}], True)
+    source = article("A plant in Hungary.", "Hungary is a market.", title="Hungary")
+    assert tag(source, registry, strong).themes == ("places",)
+    assert tag(source, registry, weak).themes == ()
+
+
+# --- the labelled evaluation set (a regression test on the held-out half) ----------------------
+
+
+def test_evaluation_set_meets_targets() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.tagging_quality import TARGETS, evaluate, load_set
+
+    items = load_set()
+    assert len(items) >= 40
+    assert {t for item in items for t in item.themes} == set(DESIGN_THEMES)
+    scores, _ = evaluate(items, load_registry(), load_taxonomy())
+    for split in ("heldout", "all"):
+        assert scores[split].companies.f1 >= TARGETS["companies"], split
+        assert scores[split].themes.f1 >= TARGETS["themes"], split

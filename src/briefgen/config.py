@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -51,6 +52,18 @@ class DigestConfig(base.Config):
     secret = c.Optional(c.Type(str))
     """Key for unsubscribe tokens. Default: the `BRIEFGEN_SECRET` environment variable."""
 
+    subscribers_db = c.Optional(c.Type(str))
+    """SQLite database of subscribers and the send ledger. Default: `<state_dir>/subscribers.db`."""
+
+    bounce_address = c.Optional(c.Type(str))
+    """Envelope sender (`MAIL FROM`) that receives bounces. Default: the `from_address` address."""
+
+    rate_per_sec = c.Type((int, float), default=1)
+    """Messages sent per second at most (token bucket). `SEND_RATE_PER_SEC` overrides it."""
+
+    daily_cap = c.Type(int, default=2000)
+    """Messages sent per UTC day at most, over all issues. `SEND_DAILY_CAP` overrides it."""
+
 
 class BriefgenConfig(base.Config):
     """The options of the `briefgen` plugin in `mkdocs.yml` (all paths relative to that file)."""
@@ -84,6 +97,13 @@ class BriefgenConfig(base.Config):
 
     briefs_per_page = c.Type(int, default=50)
     """Briefs listed per page on the home page and other long listings."""
+
+    search = c.Type(bool, default=True)
+    """Build the search page (`search/`) and its Pagefind index after MkDocs writes the site."""
+
+    feed_size = c.Type(int, default=50)
+    """Entries in each Atom and JSON feed (the site's, each company's, each theme's): the newest
+    briefs by the date they were added."""
 
     digest = c.SubConfig(DigestConfig)
     """Options for the email digest."""
@@ -177,7 +197,29 @@ def load_project(root: Path | str = ".", *, site_dir: str | None = None) -> Proj
             # MkDocs logs each invalid key, then aborts: report them on one line instead.
             details = "; ".join(errors) or " ".join(str(error).split())
             raise ConfigError(f"{config_file.name}: {details}") from None
+    problem = site_url_problem(mkdocs_config.site_url)
+    if problem is not None:
+        raise ConfigError(problem)
     return Project(root=root, mkdocs=mkdocs_config, options=plugin_options(mkdocs_config))
+
+
+def site_url_problem(site_url: str | None) -> str | None:
+    """What is wrong with `site_url`, or None. Canonical links, feeds and the sitemap are
+    absolute, so the site needs the http(s) address it is published at."""
+    example = "e.g. site_url: https://briefs.example.com/"
+    if not site_url:
+        return f"{CONFIG_FILE}: 'site_url' is missing; set it to the address of the site, {example}"
+    try:
+        parts = urlsplit(site_url)
+        usable = parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not usable:
+        return (
+            f"{CONFIG_FILE}: 'site_url' must be an absolute http(s) address, {example}; "
+            f"got {site_url!r}"
+        )
+    return None
 
 
 class _ListHandler(logging.Handler):

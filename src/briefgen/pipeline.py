@@ -9,17 +9,32 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from briefgen import __version__, brief_files, group, ingest, issue_records, summarise, tagging
+from briefgen import (
+    __version__,
+    brief_files,
+    collect,
+    group,
+    ingest,
+    issue_records,
+    sources,
+    summarise,
+    tagging,
+    workers,
+)
 from briefgen.atomic_files import atomic_write
 from briefgen.config import Project, load_project, today
-from briefgen.errors import BriefFileError, BriefgenError, EmptyIssueError, IngestError
+from briefgen.errors import BriefFileError, BriefgenError, ConfigError, EmptyIssueError, IngestError
 from briefgen.models import Article, Brief, Generated, Issue, Theme
+from briefgen.workers import Workers
+
+if TYPE_CHECKING:
+    from briefgen import send
 
 log = logging.getLogger("briefgen")
 T = TypeVar("T")
@@ -66,7 +81,8 @@ class Analysis:
 def _fingerprint(overrides: list[Any]) -> str:
     digest = hashlib.sha256(__version__.encode())
     package = Path(__file__).parent
-    stage_files = [package / f"{name}.py" for name in ("ingest", "text", "summarise", "tagging")]
+    stages = ("ingest", "web_extract", "dedupe", "text", "summarise", "tagging")
+    stage_files = [package / f"{name}.py" for name in stages]
     stage_files += sorted((package / "summarise").glob("*.py"))
     stage_files += sorted((package / "data").iterdir())
     for path in stage_files:
@@ -76,9 +92,11 @@ def _fingerprint(overrides: list[Any]) -> str:
     return digest.hexdigest()[:8]
 
 
-def build(project: Project) -> BriefReport:
+def build(project: Project, *, refresh: bool = False) -> BriefReport:
     """The whole pipeline: seeds → briefs → site (with the digest's web copy) → digest preview."""
-    report = ingest_paths(project, [project.seeds_dir])  # ingest, summarise, tag, write briefs
+    # collect (files, URLs, feeds; one per story), summarise, tag, write briefs
+    seeds: list[str | Path] = [project.seeds_dir, *sources.seed_lists(project.seeds_dir)]
+    report = ingest_paths(project, seeds, refresh=refresh)
     build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
     try:
         preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
@@ -88,57 +106,65 @@ def build(project: Project) -> BriefReport:
     return report
 
 
-def ingest_paths(project: Project, paths: Sequence[Path]) -> BriefReport:
-    """Turn article files into briefs; an edited brief is never touched, a bad file never stops
-    the run. Raises when there were articles but none of them could be read.
+def ingest_paths(
+    project: Project,
+    inputs: Sequence[str | Path],
+    *,
+    refresh: bool = False,
+) -> BriefReport:
+    """Turn articles (files, folders, URLs, feeds) into briefs. An edited brief is never
+    touched, a bad source never stops the run, the same story reported twice becomes one
+    brief. Raises when there were sources but none of them could be read.
 
-    Unchanged seeds (same bytes as last run, brief up to date) are not even parsed; the rest
-    are read, summarised and tagged on every core, then written in a stable order.
+    Unchanged seeds are not even parsed; the rest are read, summarised and tagged on every
+    core, then written in a stable order.
     """
     analysis = Analysis.for_project(project)
     existing = load_briefs(project)
     by_id = {brief.id: brief for brief in existing}
-    by_source = {brief.source.file: brief for brief in existing if brief.source.file}
+    by_source = {brief.source.file or brief.source.url: brief for brief in existing}
     taken = {brief.path: brief.id for brief in existing if brief.path}
-    cache = _SeedCache(project.state_dir / "seeds.json")
+
+    def settled(article_id: str) -> bool:
+        known = by_id.get(article_id)
+        return known is not None and (known.edited or _is_current(known, analysis))
+
     report = BriefReport()
-    seen: dict[str, str] = {}
-    to_read: list[tuple[Path, str, str]] = []
-    for path in ingest.discover(paths):
-        display = _display(path, project.root)
-        digest = _file_digest(path)
-        known = by_id.get(cache.article_id(display, digest) or "")
-        if known is not None and (known.edited or _is_current(known, analysis)):
-            seen[known.id] = display
-            _report_existing(report, known, display)
-        else:
-            to_read.append((path, display, digest))
-    with _Workers(analysis, len(to_read)) as workers:
-        articles = workers.map(_read_article, [(path, display) for path, display, _ in to_read])
-        stale: list[tuple[Article, Brief | None, str]] = []
-        for (_, display, digest), result in zip(to_read, articles, strict=True):
-            if isinstance(result, str):
-                log.warning("Skipped %s", result)
-                report.failed.append(display)
-                continue
-            if result.id in seen:
-                log.warning("Skipped %s: same text as %s", display, seen[result.id])
-                continue
-            seen[result.id] = display
-            cache.remember(display, digest, result.id)
-            old = by_id.get(result.id) or by_source.get(display)
-            if old is not None and (old.edited or _is_current(old, analysis)):
-                _report_existing(report, old, display)
+    with Workers(analysis) as workers:
+        found = collect.gather(
+            inputs,
+            root=project.root,
+            state_dir=project.state_dir,
+            settled=settled,
+            workers=workers,
+            site_url=project.site_url,
+            entities=lambda article: _companies(article, analysis),
+            refresh=refresh,
+        )
+        for display, reason in found.failed:
+            log.warning(
+                "Skipped %s", reason if reason.startswith(display) else f"{display}: {reason}"
+            )
+            report.failed.append(display)
+        for display, primary in found.merged:
+            log.info("Merged %s into %s: the same story", display, primary)
+        for display, article_id in found.settled:
+            _report_existing(report, by_id[article_id], display)
+        stale: list[tuple[collect.Collected, Brief | None]] = []
+        for item in found.fresh:
+            old = by_id.get(item.article.id) or by_source.get(item.display)
+            if old is not None and (
+                old.edited or (_is_current(old, analysis) and old.also == item.also)
+            ):
+                _report_existing(report, old, item.display)
             else:
-                stale.append((result, old, display))
-        jobs = [(article, old.added if old else today()) for article, old, _ in stale]
-        for (_, old, display), fresh in zip(stale, workers.map(_make_brief, jobs), strict=True):
-            _write_brief(project, fresh, old, taken)
-            (report.new if old is None else report.updated).append(display)
-    cache.save()
-    total = len(to_read) + len(report.unchanged) + len(report.kept_edited)
-    if total and len(report.failed) == total:
-        raise BriefgenError(f"none of the {total} articles could be read (see above)")
+                stale.append((item, old))
+        jobs = [(item.article, old.added if old else today()) for item, old in stale]
+        for (item, old), fresh in zip(stale, workers.map(_make_brief, jobs), strict=True):
+            _write_brief(project, replace(fresh, also=item.also), old, taken)
+            (report.new if old is None else report.updated).append(item.display)
+    if found.total and len(report.failed) == found.total:
+        raise BriefgenError(f"none of the {found.total} sources could be read (see above)")
     log.info(
         "Briefs: %d new, %d updated, %d unchanged, %d kept as edited, %d failed",
         len(report.new),
@@ -148,6 +174,11 @@ def ingest_paths(project: Project, paths: Sequence[Path]) -> BriefReport:
         len(report.failed),
     )
     return report
+
+
+def _companies(article: Article, analysis: Analysis) -> tuple[str, ...]:
+    """Names that tell two reports of one story apart from two stories (for dedupe)."""
+    return tagging.tag(article, analysis.registry, analysis.themes).companies
 
 
 def _is_current(brief: Brief, analysis: Analysis) -> bool:
@@ -174,89 +205,10 @@ def _write_brief(project: Project, fresh: Brief, old: Brief | None, taken: dict[
     log.debug("Wrote %s", path)
 
 
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""  # unreadable: reading it again reports why
-
-
-class _SeedCache:
-    """Which article each seed file held when last read (by content hash): a seed whose bytes
-    did not change need not be parsed again. Local state, never a source of truth."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.entries: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.entries = {}
-        self.changed = False
-
-    def article_id(self, display: str, digest: str) -> str | None:
-        entry = self.entries.get(display)
-        return entry[1] if entry and entry[0] == digest else None
-
-    def remember(self, display: str, digest: str, article_id: str) -> None:
-        if self.entries.get(display) != [digest, article_id]:
-            self.entries[display] = [digest, article_id]
-            self.changed = True
-
-    def save(self) -> None:
-        if self.changed:
-            atomic_write(self.path, json.dumps(self.entries, sort_keys=True, indent=0))
-
-
-_worker_analysis: Analysis | None = None
-
-
-def _init_worker(analysis: Analysis) -> None:
-    global _worker_analysis
-    _worker_analysis = analysis
-
-
-def _read_article(job: tuple[Path, str]) -> Article | str:
-    """Worker: one article, or the one-line reason it could not be read."""
-    try:
-        return ingest.read_article(*job)
-    except IngestError as error:  # ClickExceptions do not survive pickling: send the text
-        return error.message
-
-
 def _make_brief(job: tuple[Article, dt.date]) -> Brief:
-    assert _worker_analysis is not None
-    return make_brief(job[0], _worker_analysis, added=job[1])
-
-
-class _Workers:
-    """Runs stage functions on every core when there is enough work, in-process otherwise.
-    Results come back in input order, so output does not depend on scheduling."""
-
-    PARALLEL_FROM = 64
-
-    def __init__(self, analysis: Analysis, jobs: int) -> None:
-        self.analysis = analysis
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-        self.processes = min(cores, 8) if jobs >= self.PARALLEL_FROM else 1
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Workers:
-        _init_worker(self.analysis)
-        if self.processes > 1:
-            self.pool = ProcessPoolExecutor(
-                self.processes, initializer=_init_worker, initargs=(self.analysis,)
-            )
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-    def map(self, func: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        if self.pool is None or len(items) < self.PARALLEL_FROM:
-            return [func(item) for item in items]
-        chunk = max(1, min(64, len(items) // (self.processes * 8)))
-        return list(self.pool.map(func, items, chunksize=chunk))
+    """Worker: summarise and tag one article with the run's analysis."""
+    analysis: Analysis = workers.context()
+    return make_brief(job[0], analysis, added=job[1])
 
 
 def _generator(brief: Brief) -> str:
@@ -361,39 +313,187 @@ def plan_issues(project: Project, briefs: Iterable[Brief]) -> list[Issue]:
     return group.plan_issues(briefs, issue_records.load_closed(project.issues_dir))
 
 
-def render_digest_preview(project: Project, issue_id: str | None = None) -> Path:
+def render_digest_preview(
+    project: Project,
+    issue_id: str | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Path:
     """Render an issue's preview message into `outbox/<id>/preview.eml`."""
     from briefgen import render_digest
 
-    issue = issue_for(project, issue_id)
+    issue = issue_for(project, issue_id, since=since, until=until)
     settings = render_digest.settings_for(project, _theme_titles(project))
     return render_digest.write_preview(issue, settings, project.outbox_dir)
 
 
-def render_digest_web_copy(project: Project, issue_id: str | None = None) -> Path:
+def render_digest_web_copy(
+    project: Project,
+    issue_id: str | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Path:
     """Write an issue's web copy to `site/issues/<id>/index.html` (outside a full site build)."""
     from briefgen import render_digest
 
-    issue = issue_for(project, issue_id)
+    issue = issue_for(project, issue_id, since=since, until=until)
     settings = render_digest.settings_for(project, _theme_titles(project))
     target = project.site_dir / "issues" / issue.id / "index.html"
     atomic_write(target, render_digest.web_copy(issue, settings))
     return target
 
 
-def issue_for(project: Project, issue_id: str | None = None) -> Issue:
-    """The digest issue `issue_id`, or the current one; a clear error when there is none."""
-    issues = plan_issues(project, load_briefs(project))
-    issue = group.current_issue(issues, issue_id)
-    if issue is None:
-        if issue_id is None:
-            raise EmptyIssueError(
-                "there are no briefs to put in an issue; add articles to seeds/ and run "
-                "briefgen build"
+def issue_for(
+    project: Project,
+    issue_id: str | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Issue:
+    """The digest issue `issue_id`, or the current one; a clear error when there is none.
+
+    With `since` and/or `until` (inclusive dates the briefs were added) the next issue holds
+    only the briefs added in that range that no closed issue holds; the others wait for a
+    later issue. Its id is the next issue number, like any open issue's.
+    """
+    if since is None and until is None:
+        issues = plan_issues(project, load_briefs(project))
+        issue = group.current_issue(issues, issue_id)
+        if issue is None:
+            if issue_id is None:
+                raise EmptyIssueError(
+                    "there are no briefs to put in an issue; add articles to seeds/ and run "
+                    "briefgen build"
+                )
+            known = ", ".join(i.id for i in issues) or "none"
+            raise BriefgenError(f"no digest issue '{issue_id}' (issues: {known})")
+        return issue
+    if issue_id is not None:
+        raise BriefgenError("give either --issue or --since/--until, not both")
+    if since is not None and until is not None and since > until:
+        raise BriefgenError(f"--since {since} is after --until {until}; swap them")
+    closed = issue_records.load_closed(project.issues_dir)
+    held = {brief_id for record in closed for brief_id in record.brief_ids}
+    low, high = since or dt.date.min, until or dt.date.max
+    chosen = [b for b in load_briefs(project) if b.id in held or low <= b.added <= high]
+    issues = group.plan_issues(chosen, closed)
+    if not issues or issues[-1].number <= max((r.number for r in closed), default=0):
+        span = f"from {since or 'the start'} to {until or 'today'}"
+        raise EmptyIssueError(
+            f"no briefs added {span} are left for a new issue (earlier issues hold the rest); "
+            "pick other dates or add articles to seeds/"
+        )
+    return issues[-1]
+
+
+# --- sending: subscribers (SQLite), the ledger and SMTP (briefgen.send) -----------------------
+
+
+def subscribers_db(project: Project) -> Path:
+    """The SQLite file holding the subscribers and the send ledger."""
+    configured = project.options.digest.subscribers_db
+    return project.path(configured) if configured else project.state_dir / "subscribers.db"
+
+
+def unsubscribe_token_of(project: Project) -> Callable[[str], str]:
+    """address → unsubscribe token, to act on `mailto:` requests that quote a token."""
+    from briefgen import render_digest
+
+    settings = render_digest.settings_for(project, {})
+    return lambda address: render_digest.unsubscribe_token(address, settings)
+
+
+def send_digest(
+    project: Project,
+    issue_id: str | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    for_real: bool = False,
+    transport: send.Transport | None = None,
+    progress: send.Progress | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> send.SendReport:
+    """Send an issue to every active subscriber, never twice (the protocol is in `send`).
+
+    Dry run (the default): one `.eml` per reader in `outbox/<id>/`; the ledger is untouched.
+    For real: the ledger rows are created, then the issue is closed in `issues/` (its briefs
+    are frozen, so a resumed send mails the same issue and new briefs go to the next one),
+    then every row is sent over SMTP with the settings from the environment.
+    """
+    from email.message import EmailMessage
+    from email.utils import formataddr, parseaddr
+
+    from briefgen import render_digest, send, subscribers
+
+    issue = issue_for(project, issue_id, since=since, until=until)
+    settings = render_digest.settings_for(project, _theme_titles(project))
+    options = project.options.digest
+    limits = send.Limits.resolve(options.rate_per_sec, options.daily_cap)
+    if for_real and settings.secret_is_default:
+        raise ConfigError(
+            "set BRIEFGEN_SECRET (a long random string that never changes) before sending "
+            "real mail: it keys the unsubscribe tokens and Message-IDs"
+        )
+    if for_real and transport is None:
+        transport = send.SmtpTransport(send.SmtpSettings.from_env())
+    personalise = render_digest.personaliser(issue, settings)
+
+    def message_for(
+        reader: subscribers.Subscriber, message_id: str, date: dt.datetime
+    ) -> EmailMessage:
+        token = render_digest.unsubscribe_token(reader.email, settings)
+        to = formataddr((reader.name, reader.email))
+        return render_digest.build_message(
+            personalise(token), settings, to=to, token=token, message_id=message_id, date=date
+        )
+
+    outgoing = send.Outgoing(
+        issue_id=issue.id,
+        sender=parseaddr(options.bounce_address or "")[1] or settings.sender,
+        message_id_for=lambda reader: render_digest.message_id(issue.id, reader.email, settings),
+        message_for=message_for,
+    )
+    web_copy = project.site_dir / "issues" / issue.id / "index.html"
+    atomic_write(web_copy, render_digest.web_copy(issue, settings))
+    log.info("Web copy: %s (publish it before sending)", _display(web_copy, project.root))
+    with subscribers.database(subscribers_db(project)) as conn:
+        if not subscribers.counts(conn)["active"] and not sum(send.ledger(conn, issue.id).values()):
+            raise BriefgenError(
+                "no active subscribers; add them with briefgen subscribers add ADDRESS or "
+                "briefgen subscribers import FILE.csv"
             )
-        known = ", ".join(i.id for i in issues) or "none"
-        raise BriefgenError(f"no digest issue '{issue_id}' (issues: {known})")
-    return issue
+        for other, count in send.unfinished_issues(conn).items():
+            if other != issue.id:
+                log.warning(
+                    "Issue %s still has %d deliveries to make: briefgen send --issue %s --for-real",
+                    other,
+                    count,
+                    other,
+                )
+        if not for_real or transport is None:
+            folder = project.outbox_dir / issue.id
+            return send.write_outbox(conn, outgoing, folder, progress=progress)
+        send.prepare(conn, outgoing)
+        if issue.number not in {r.number for r in issue_records.load_closed(project.issues_dir)}:
+            record = issue_records.close(issue, project.issues_dir)
+            log.info("Closed issue %s (%s)", issue.id, _display(record, project.root))
+        return send.deliver(
+            conn, outgoing, transport, limits=limits, sleep=sleep, progress=progress
+        )
+
+
+def settle_stuck(
+    project: Project, issue_id: str | None, outcome: Literal["sent", "failed"]
+) -> list[tuple[str, str]]:
+    """Mark an issue's deliveries left in `sending` as `sent` or `failed` (to be resent)."""
+    from briefgen import send, subscribers
+
+    issue = issue_for(project, issue_id)
+    with subscribers.database(subscribers_db(project)) as conn:
+        return send.mark_stuck(conn, issue.id, outcome)
 
 
 def _theme_titles(project: Project) -> dict[str, str]:

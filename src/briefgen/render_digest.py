@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
 import hmac
 import os
 import re
+import secrets
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -35,6 +37,9 @@ CSS_FILE = "digest.css"
 MAX_HTML_BYTES = 90_000
 """Gmail clips the HTML part at about 102 KB; stay well under it (E6)."""
 
+TOKEN_BYTES = 18
+"""Unsubscribe tokens are 18 bytes of HMAC: 24 URL-safe base64 characters."""
+_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 TEXT_WIDTH = 78
 SUBJECT_TITLE_CHARS = 90
 PREHEADER_MIN, PREHEADER_MAX = 40, 130
@@ -78,6 +83,8 @@ class DigestSettings:
     templates_dir: Path
     secret: bytes
     language: str = "en"
+    secret_is_default: bool = False
+    """True when no secret was configured and `secret` is the public development fallback."""
 
     def __post_init__(self) -> None:
         if not _is_https(self.site_url) or not self.site_url.endswith("/"):
@@ -148,6 +155,7 @@ def settings_for(project: Project, theme_titles: Mapping[str, str]) -> DigestSet
         templates_dir=project.email_templates,
         secret=key,
         language=locale.replace("_", "-"),  # BCP 47 for <html lang>: zh_CN -> zh-CN
+        secret_is_default=not secret,
     )
 
 
@@ -218,14 +226,44 @@ def web_copy(issue: Issue, settings: DigestSettings) -> str:
     return render_issue(issue, settings, token=None).html
 
 
+def personaliser(issue: Issue, settings: DigestSettings) -> Callable[[str], RenderedIssue]:
+    """A fast `render_issue` for many readers: render once, then put each reader's token in.
+
+    The issue is rendered with a random placeholder as long as a real token, so the size budget
+    and every line break come out exactly as `render_issue(issue, settings, token)` would make
+    them (tested); a token of another length falls back to a full render.
+    """
+    placeholder = secrets.token_urlsafe(TOKEN_BYTES)
+    base = render_issue(issue, settings, placeholder)
+
+    def for_token(token: str) -> RenderedIssue:
+        if len(token) != len(placeholder) or not _TOKEN.fullmatch(token):
+            return render_issue(issue, settings, token)
+        return dataclasses.replace(
+            base,
+            html=base.html.replace(placeholder, token),
+            text=base.text.replace(placeholder, token),
+        )
+
+    return for_token
+
+
 def unsubscribe_token(subscriber: str, settings: DigestSettings) -> str:
     """Opaque per-list token: HMAC of (subscriber, list), so it never reveals the address (M5).
 
     The subscriber is trimmed and lower-cased first: `Reader@Example.org` is the same reader.
     """
     message = subscriber.strip().lower().encode("utf-8") + b"\0" + settings.list_id.encode()
-    digest = hmac.new(settings.secret, message, hashlib.sha256).digest()[:18]
+    digest = hmac.new(settings.secret, message, hashlib.sha256).digest()[:TOKEN_BYTES]
     return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+def message_id(issue_id: str, subscriber: str, settings: DigestSettings) -> str:
+    """`<issue-<id>.s-<hmac>@<sending domain>>`: deterministic, so the ledger knows it before
+    the message leaves and a dry run shows the same id (M4); opaque, like the token (M5)."""
+    message = b"message-id\0" + issue_id.encode() + b"\0" + subscriber.strip().lower().encode()
+    digest = hmac.new(settings.secret, message, hashlib.sha256).hexdigest()[:20]
+    return f"<issue-{_atom(issue_id)}.s-{digest}@{settings.domain}>"
 
 
 def unsubscribe_link(settings: DigestSettings, token: str | None) -> str:
@@ -606,6 +644,8 @@ __all__ = [
     "RenderedIssue",
     "build_message",
     "make_subject",
+    "message_id",
+    "personaliser",
     "preview_message",
     "render_issue",
     "settings_for",
