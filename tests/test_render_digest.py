@@ -842,3 +842,23 @@ def test_t5_renders_in_chromium(
     subprocess.run(command, check=True, capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert shot.stat().st_size > 20_000  # a blank page compresses to a few KB
+
+
+def test_also_reported_by_links_other_outlets_https_only() -> None:
+    [brief, *_] = load_briefs("english_briefs.json", "en")
+    also = (
+        Source("Reuters", "https://www.reuters.com/a"),
+        Source("Plain Wire", "http://plain.example/b"),
+        Source("新华网", None),
+        Source(None, "javascript:alert(1)"),
+    )
+    rendered_issue = rd.render_issue(issue_of([dataclasses.replace(brief, also=also)]), SETTINGS)
+    meta = stories(soup_of(rendered_issue.html))[0].find("p", class_="meta")
+    assert meta is not None and "Also reported by: Reuters, Plain Wire, 新华网" in meta.get_text()
+    links = {a.get_text(): a["href"] for a in meta.find_all("a")}
+    assert links["Reuters"] == "https://www.reuters.com/a"
+    assert "Plain Wire" not in links and "新华网" not in links  # http and no URL: plain text
+    assert "javascript:" not in rendered_issue.html
+    lines = text_lines(rendered_issue.text)
+    assert "Also reported by: Reuters, Plain Wire, 新华网" in lines
+    assert "http://plain.example/b" in lines and "https://www.reuters.com/a" in lines

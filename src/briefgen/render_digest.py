@@ -188,6 +188,28 @@ class _Story:
     """Publisher URL for the plain text: any URL that passes X5."""
     source_domain: str | None
     language: str
+    also: tuple[_OtherReport, ...] = ()
+    """"Also reported by": the other outlets that carried the story."""
+
+
+@dataclass(frozen=True)
+class _OtherReport:
+    label: str
+    url: str | None
+    """https only, for the HTML part (E10)."""
+    text_url: str | None
+    """Any URL that passes X5, for the plain-text part."""
+
+
+def _other_reports(brief: Brief) -> tuple[_OtherReport, ...]:
+    reports = []
+    for source in brief.also:
+        safe = _safe_source_url(source.url)
+        label = _clean(source.name or "") or (_display_domain(safe) if safe else "")
+        if label:
+            https = safe if safe and safe.lower().startswith("https:") else None
+            reports.append(_OtherReport(label, https, safe))
+    return tuple(reports)
 
 
 def render_issue(issue: Issue, settings: DigestSettings, token: str | None = None) -> RenderedIssue:
@@ -369,6 +391,7 @@ def _story(brief: Brief, number: int, issue: Issue, settings: DigestSettings) ->
         source_text_url=safe,
         source_domain=domain,
         language=_clean(brief.language) or settings.language,
+        also=_other_reports(brief),
     )
 
 
