@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 
 from briefgen import group
-from briefgen.models import Brief, Theme
+from briefgen.models import Brief, Company, Theme
+from briefgen.slugs import slugify
 
 
 def brief(
@@ -78,3 +80,87 @@ def test_no_open_issue_without_new_briefs() -> None:
     closed = [group.ClosedIssue(1, dt.date(2026, 11, 2), ("a", "b", "c"))]
     assert [i.id for i in group.plan_issues(BRIEFS, closed)] == ["1"]
     assert group.plan_issues([]) == []
+
+
+class Registry:
+    """The part of the company registry grouping uses."""
+
+    def __init__(self, *companies: Company) -> None:
+        self.keys = {key: c for c in companies for key in (c.name, *c.aliases)}
+
+    def get(self, name: str) -> Company | None:
+        return self.keys.get(name)
+
+
+REGISTRY = Registry(
+    Company("BYD", "byd", ("比亚迪", "BYD Auto")),
+    Company("Haier Group", "haier-group", ("海尔",)),
+    Company("蔚来", "nio", ()),
+)
+
+
+def slugs(briefs: Sequence[Brief]) -> dict[str, str]:
+    return {g.key: g.slug for g in group.by_company(briefs, REGISTRY)}
+
+
+def test_by_company_takes_names_and_slugs_from_the_registry() -> None:
+    briefs = [*BRIEFS, brief("d", "2026-05-01", "2026-11-06", ["海尔", "BYD Auto", "蔚来"])]
+    groups = {g.key: g for g in group.by_company(briefs, REGISTRY)}
+    assert set(groups) == {"GAC Group", "Haier Group", "BYD", "蔚来"}  # aliases: one company
+    assert [b.id for b in groups["Haier Group"].briefs] == ["b", "d", "a"]
+    assert [b.id for b in groups["BYD"].briefs] == ["d", "c"]
+    assert (groups["BYD"].slug, groups["蔚来"].slug) == ("byd", "nio")
+    assert groups["GAC Group"].slug == "gac-group"  # unknown to the registry: slugify
+    assert all(g.slug.isascii() for g in groups.values())
+
+
+def test_slugs_are_stable_when_companies_are_added() -> None:
+    before = slugs(BRIEFS)
+    added = [
+        brief("x", "2026-01-01", "2026-11-09", ["A&B Motors", "A-B Motors", "GAC-Group", "东风"]),
+        brief("y", "2026-01-02", "2026-11-09", ["byd", "B.Y.D."]),
+    ]
+    after = slugs([*BRIEFS, *added])
+    assert {key: after[key] for key in before} == before
+    assert len(set(after.values())) == len(after)  # unique
+    # A registry company keeps its slug: another name slugged the same way (this registry does
+    # not know "byd") gets a suffix.
+    assert after["BYD"] == "byd" and after["byd"].startswith("byd-")
+    # Names whose slug is taken get a suffix from their own hash, whatever else is there.
+    assert after["GAC-Group"].startswith("gac-group-") and after["GAC Group"] == "gac-group"
+    alone = slugs([brief("z", None, "2026-11-09", ["GAC Group", "GAC-Group"])])
+    assert alone["GAC-Group"] == after["GAC-Group"]
+    assert after["B.Y.D."] == "b-y-d"
+    assert after["东风"] == slugify("东风") and after["东风"].startswith("x-")
+
+
+def test_pairs_count_briefs_naming_both() -> None:
+    briefs = [
+        *BRIEFS,
+        brief("d", "2026-05-01", "2026-11-06", ["海尔", "GAC Group", "比亚迪"]),
+        brief("e", "2026-05-02", "2026-11-06", ["Haier Group", "海尔"]),  # one company twice
+    ]
+    found = group.pairs(briefs, REGISTRY)
+    assert [(p.a, p.b, [b.id for b in p.briefs]) for p in found] == [
+        ("GAC Group", "Haier Group", ["d", "a"]),  # most briefs first, newest first inside
+        ("BYD", "GAC Group", ["d"]),
+        ("BYD", "Haier Group", ["d"]),
+    ]
+    partners = group.partners(found)
+    assert [(name, len(p.briefs)) for name, p in partners["GAC Group"]] == [
+        ("Haier Group", 2),
+        ("BYD", 1),
+    ]
+    assert group.pairs([]) == []
+
+
+def test_pairs_scale_with_companies_per_brief_not_companies_squared() -> None:
+    many = [
+        brief(f"{i:05d}", "2026-01-01", "2026-11-01", [f"Company {i % 300}", f"Company {i % 7}"])
+        for i in range(10_000)
+    ]
+    started = time.perf_counter()
+    found = group.pairs(many)
+    assert time.perf_counter() - started < 2.0  # about 0.05 s: one pass over the briefs
+    # A brief names one company twice when i % 300 and i % 7 are the same number: no pair.
+    assert sum(len(p.briefs) for p in found) == sum(1 for i in range(10_000) if i % 300 != i % 7)

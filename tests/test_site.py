@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from briefgen import render_site
-from briefgen.models import Brief, Issue, Source, Theme
+from briefgen.models import Brief, Company, Issue, Source, Theme
 from briefgen.render_site import Link, PageSpec, plan_site, safe_http_url, site_pages
 from briefgen.slugs import slugify
 
@@ -142,6 +142,7 @@ def test_site_pages() -> None:
         "index.md",
         "issues/index.md",
         "companies/index.md",
+        "partners/index.md",
         "companies/baidu.md",
         "companies/byd.md",
         "companies/gac-group.md",
@@ -310,3 +311,233 @@ def test_a_company_named_index_does_not_replace_the_index_page() -> None:
     view = plan.briefs["2026/01/idx.md"]
     assert [link.url for link in view.companies] == ["companies/index-3/", "companies/index-2/"]
     assert [link.url for link in view.themes] == ["themes/index-2/"]
+
+
+def test_text_language_by_script() -> None:
+    assert render_site.text_language("华为") == "zh"
+    assert render_site.text_language("トヨタ自動車") == "ja"  # kana first: not Chinese
+    assert render_site.text_language("현대자동차") == "ko"
+    assert render_site.text_language("SAIC Motor") is None  # the page's own language
+    assert render_site.text_language("SAIC 上汽") == "zh"
+
+
+def test_clean_text_drops_control_characters() -> None:
+    assert render_site.clean_text("a\x00b\x07c\x1b\x7f\x9fd\te\n") == "abcd\te\n"
+    view = render_site.brief_view(replace(GAC, title="GAC\x07 and\x00 Haier"), {}, {})
+    assert view.title == "GAC and Haier"
+
+
+def test_links_carry_the_language_of_their_script() -> None:
+    plan = plan_site(BRIEFS, THEMES, [], per_page=50)
+    chinese = plan.briefs["2026/05/saic.md"]
+    assert [(link.title, link.lang) for link in chinese.companies] == [
+        ("SAIC Motor", None),
+        ("华为", "zh"),
+    ]
+    companies = by_uri(list(plan.pages))["companies/index.md"].context["groups"]
+    assert {g.title: g.lang for g in companies}["华为"] == "zh"
+
+
+def test_feeds_of_site_companies_and_themes() -> None:
+    plan = plan_site(BRIEFS, THEMES, [], per_page=50, feed_size=2)
+    feeds = {spec.folder: spec for spec in plan.feeds}
+    assert set(feeds) == {""} | {
+        page.url
+        for page in plan.pages
+        if page.template in {"company.html", "theme.html"}
+        and page.context["pagination"].number == 1
+    }
+    site = feeds[""]
+    assert (site.title, site.atom_url, site.json_url) == (None, "feed.xml", "feed.json")
+    assert len(site.briefs) == 2  # feed_size
+    ai = feeds["themes/ai-cloud/"]
+    assert ai.title == "AI models & cloud" and ai.atom_url == "themes/ai-cloud/feed.xml"
+    pages = by_uri(list(plan.pages))
+    assert pages["themes/ai-cloud.md"].context["feed"] is ai
+    assert pages["index.md"].context["feed"] is site
+
+
+def test_feed_order_is_by_date_added_then_article_date() -> None:
+    old_article_added_late = replace(BYD, added=dt.date(2026, 11, 25))
+    views = plan_site([GAC, old_article_added_late, SAIC], THEMES, [], per_page=50).briefs
+    ordered = render_site.feed_order(views.values())
+    assert [view.id for view in ordered] == ["byd", "saic", "gac"]
+
+
+def test_group_views_list_every_page_of_their_listing() -> None:
+    many = [brief(f"b{i:02d}", f"Brief {i:02d}", dt.date(2026, 1, 1 + i)) for i in range(5)]
+    pages = by_uri(site_pages(many, THEMES, [], per_page=2))
+    month = pages["archive/index.md"].context["months"][0]
+    assert month.page_urls == (
+        "archive/2026-01/",
+        "archive/2026-01/page/2/",
+        "archive/2026-01/page/3/",
+    )
+    assert all(url in {p.url for p in pages.values()} for url in month.page_urls)
+
+
+def test_home_lists_themes_and_the_busiest_companies() -> None:
+    busy = brief("more", "More GAC", dt.date(2026, 6, 1), ("GAC Group",), ("policy",))
+    home = by_uri(site_pages([*BRIEFS, busy], THEMES, [], per_page=50))["index.md"].context
+    assert [g.title for g in home["top_companies"]][:2] == ["GAC Group", "Baidu"]
+    assert [g.title for g in home["themes"]][:2] == [
+        "Smart home & IoT integration",
+        "AI models & cloud",
+    ]
+
+
+def test_search_page_only_when_asked() -> None:
+    assert "search/index.md" not in by_uri(site_pages(BRIEFS, THEMES, [], per_page=50))
+    plan = plan_site(BRIEFS, THEMES, [], per_page=50, search=True)
+    search = by_uri(list(plan.pages))["search/index.md"]
+    assert (search.template, search.url, search.in_nav) == ("search.html", "search/", False)
+
+
+class Registry:
+    """A small company registry with the interface the site uses (tagging.Registry has it)."""
+
+    def __init__(self, *companies: Company) -> None:
+        self.companies = companies
+        self.keys = {key: c for c in companies for key in (c.name, *c.aliases)}
+
+    def get(self, name: str) -> Company | None:
+        return self.keys.get(name)
+
+    def chinese_names(self, name: str) -> tuple[str, ...]:
+        company = self.keys.get(name)
+        return tuple(a for a in company.aliases if not a.isascii()) if company else ()
+
+    def children(self, name: str) -> tuple[Company, ...]:
+        return tuple(c for c in self.companies if name in c.parents)
+
+
+REGISTRY = Registry(
+    Company("SAIC Motor", "saic-motor", ("上汽", "SAIC", "SAIC Motor Corp."), kind="automaker"),
+    Company("BMW", "bmw", ("宝马",), kind="automaker"),
+    Company("SAIC-BMW", "saic-bmw", ("SAIC BMW",), ("SAIC Motor", "BMW"), "jv"),
+    Company("SAIC-GM", "saic-gm", (), ("SAIC Motor",), "jv"),
+    Company("Huawei", "huawei", ("华为",), kind="telecom"),
+    Company("比亚迪", "byd", (), kind="automaker"),  # a name without Latin letters: slug given
+    Company("Li Auto", "li-auto", ("理想汽车",), kind="automaker"),  # in no brief
+)
+
+
+def test_registry_names_and_slugs() -> None:
+    plan = plan_site(BRIEFS, THEMES, [], per_page=50, registry=REGISTRY)
+    pages = by_uri(list(plan.pages))
+    assert "companies/huawei.md" in pages  # 华为 in a brief: filed under Huawei
+    assert f"companies/{slugify('华为')}.md" not in pages
+    assert pages["companies/huawei.md"].title == "Huawei"
+    saic_brief = plan.briefs["2026/05/saic.md"]
+    assert [link.url for link in saic_brief.companies] == [
+        "companies/saic-motor/",
+        "companies/huawei/",
+    ]
+    chinese_only = brief("c", "比亚迪新车", dt.date(2026, 1, 1), ("比亚迪",))
+    plan = plan_site([chinese_only], THEMES, [], per_page=50, registry=REGISTRY)
+    assert "companies/byd.md" in by_uri(list(plan.pages))  # the registry's slug
+
+
+def test_a_registry_slug_is_never_taken_by_another_name() -> None:
+    """ "Li-Auto" (a name the registry does not know) would slug to the registry's Li Auto:
+    it gets another slug, even while no brief names Li Auto, so neither changes later."""
+    other = brief("o", "Li-Auto news", dt.date(2026, 1, 1), ("Li-Auto",))
+    before = by_uri(list(plan_site([other], THEMES, [], per_page=50, registry=REGISTRY).pages))
+    [slug] = [u for u in before if u.startswith("companies/li-auto")]
+    assert slug != "companies/li-auto.md"
+    real = brief("r", "Li Auto news", dt.date(2026, 1, 2), ("Li Auto",))
+    plan = plan_site([other, real], THEMES, [], per_page=50, registry=REGISTRY)
+    after = by_uri(list(plan.pages))
+    assert slug in after and "companies/li-auto.md" in after
+
+
+def test_company_profile_from_the_registry() -> None:
+    deal = brief("jv", "SAIC-BMW deal", dt.date(2026, 2, 1), ("SAIC Motor", "SAIC-BMW", "BMW"),
+                 ("ai-cloud",))  # fmt: skip
+    software = brief("sw", "SAIC and BMW software", dt.date(2026, 3, 1), ("上汽", "BMW"),
+                     ("ai-cloud", "policy"))  # fmt: skip
+    plan = plan_site([deal, software, SAIC], THEMES, [], per_page=50, registry=REGISTRY)
+    pages = by_uri(list(plan.pages))
+    saic = pages["companies/saic-motor.md"].context["profile"]
+    assert saic.kind == "Automaker"
+    assert saic.chinese_names == ("上汽",)
+    assert saic.other_names == ("SAIC",)  # "SAIC Motor Corp." is the name with a legal form
+    assert saic.parents == ()
+    assert saic.children == (
+        render_site.Name("SAIC-BMW", "companies/saic-bmw/"),
+        render_site.Name("SAIC-GM", None),  # no briefs, no page: plain text
+    )
+    assert [(t.title, t.count) for t in saic.themes] == [
+        ("AI models & cloud", 2),
+        ("Policy & regulation", 1),
+        ("unknown-id", 1),
+    ]
+    partners = [(p.company.title, p.count, p.pair.url) for p in saic.partners]
+    assert partners == [
+        ("BMW", 2, "partners/bmw--saic-motor/"),
+        ("Huawei", 1, "2026/05/saic/"),
+        ("SAIC-BMW", 1, "2026/02/jv/"),
+    ]
+    jv = pages["companies/saic-bmw.md"].context["profile"]
+    assert (jv.kind, jv.other_names) == ("Joint venture", ())  # "SAIC BMW" is the same name
+    assert [(n.title, n.url) for n in jv.parents] == [
+        ("SAIC Motor", "companies/saic-motor/"),
+        ("BMW", "companies/bmw/"),
+    ]
+    pair = pages["partners/bmw--saic-motor.md"]
+    assert (pair.template, pair.title) == ("pair.html", "BMW and SAIC Motor")
+    assert [b.id for b in pair.context["briefs"]] == ["sw", "jv"]  # newest first
+    assert not [uri for uri in pages if uri.startswith("partners/bmw--saic-bmw")]
+    index = pages["companies/index.md"].context["groups"]
+    assert {g.title: (g.other_name, g.partners) for g in index}["SAIC Motor"] == ("上汽", 3)
+
+
+def test_profile_without_a_registry_has_partners_and_themes_only() -> None:
+    profile = by_uri(site_pages(BRIEFS, THEMES, [], per_page=50))["companies/gac-group.md"]
+    view = profile.context["profile"]
+    assert (view.kind, view.chinese_names, view.parents, view.children) == (None, (), (), ())
+    assert [p.company.title for p in view.partners] == ["Haier Group"]
+    assert [t.title for t in view.themes] == ["Smart home & IoT integration", "AI models & cloud"]
+
+
+def test_theme_pages_list_the_most_active_companies() -> None:
+    names = [("BYD", f"Other {i:02d}") for i in range(12)]
+    more = [
+        brief(f"m{i}", f"More {i}", dt.date(2026, 6, 1 + i), pair, ("ai-cloud",))
+        for i, pair in enumerate(names)
+    ]
+    pages = by_uri(site_pages([*BRIEFS, *more], THEMES, [], per_page=5))
+    ai = pages["themes/ai-cloud.md"].context["top_companies"]
+    assert len(ai) == render_site.TOP_COMPANIES
+    assert [(c.title, c.count, c.url) for c in ai[:3]] == [
+        ("BYD", 13, "companies/byd/"),
+        ("Baidu", 1, "companies/baidu/"),
+        ("GAC Group", 1, "companies/gac-group/"),
+    ]
+    assert "top_companies" in pages["themes/ai-cloud/page/2/index.md"].context  # hidden there
+
+
+def test_partnership_page_plan() -> None:
+    again = brief("gac2", "GAC and Haier again", dt.date(2026, 6, 1), ("Haier Group", "GAC Group"))
+    plan = plan_site([*BRIEFS, again], THEMES, [], per_page=50)
+    pages = by_uri(list(plan.pages))
+    page = pages["partners/index.md"]
+    assert (page.template, page.context["section"], page.in_nav) == (
+        "partners.html",
+        "partners/",
+        True,
+    )
+    view = page.context["network"]
+    assert (view.company_total, view.pair_total) == (6, 3)
+    assert [(p.title, p.count, p.url) for p in view.pairs] == [
+        ("GAC Group and Haier Group", 2, "partners/gac-group--haier-group/"),
+        ("SAIC Motor and 华为", 1, "2026/05/saic/"),
+        ("Baidu and BYD", 1, "2026/03/byd/"),
+    ]
+    assert {(e.pair.a.title, e.pair.b.title) for e in view.edges} == {
+        (p.a.title, p.b.title) for p in view.pairs
+    }
+    drawn = {n.company.title for n in view.nodes}
+    assert drawn == {"GAC Group", "Haier Group", "SAIC Motor", "华为", "Baidu", "BYD"}
+    assert view.others == ()
+    assert pages["partners/gac-group--haier-group.md"].url == "partners/gac-group--haier-group/"

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from briefgen.models import Brief, Group, Issue, Theme
+from briefgen.models import Brief, Company, Group, Issue, Theme
 from briefgen.slugs import slugify
+
+
+class CompanyDirectory(Protocol):
+    """What grouping needs of the company registry (`tagging.Registry` is one)."""
+
+    def get(self, name: str) -> Company | None: ...
 
 
 def newest_first(briefs: Iterable[Brief]) -> list[Brief]:
@@ -16,17 +25,125 @@ def newest_first(briefs: Iterable[Brief]) -> list[Brief]:
     return sorted(briefs, key=lambda b: (-b.date.toordinal(), -b.added.toordinal(), b.title, b.id))
 
 
-def by_company(briefs: Iterable[Brief]) -> list[Group]:
-    """One group per company named in any brief, ordered by name."""
+class CompanyNames:
+    """Canonical names and slugs of the companies named in briefs, looked up once per name.
+
+    A name the registry knows (canonical, an alias in any script, or differing only in case) is
+    filed under the registry's canonical name and slug: one page per company, whatever name a
+    hand-edited brief used. Any other name keeps its own, slugged with `slugify`.
+    """
+
+    def __init__(
+        self, registry: CompanyDirectory | None = None, reserved: Iterable[str] = ()
+    ) -> None:
+        self._registry = registry
+        self._canonical: dict[str, str] = {}
+        self._registry_slug: dict[str, str] = {}
+        self.reserved = frozenset(reserved)
+        """Slugs other names must not take: every registry company's, with briefs or not."""
+
+    def canonical(self, name: str) -> str:
+        found = self._canonical.get(name)
+        if found is None:
+            company = self._registry.get(name) if self._registry is not None else None
+            found = name if company is None else company.name
+            if company is not None:
+                self._registry_slug[company.name] = company.slug
+            self._canonical[name] = found
+        return found
+
+    def of(self, brief: Brief) -> list[str]:
+        """The brief's companies by canonical name, each once, in the brief's order."""
+        return list(dict.fromkeys(self.canonical(name) for name in brief.companies))
+
+    def registry_slug(self, canonical: str) -> str | None:
+        """The registry's slug for a canonical name it knows, else None."""
+        self.canonical(canonical)
+        return self._registry_slug.get(canonical)
+
+
+def by_company(
+    briefs: Iterable[Brief], registry: CompanyDirectory | CompanyNames | None = None
+) -> list[Group]:
+    """One group per company named in any brief, ordered by name.
+
+    With a registry, names are filed under their canonical name and take the registry's slug
+    (see `CompanyNames`); slugs never change when other companies are added (`_company_slugs`).
+    """
+    names = registry if isinstance(registry, CompanyNames) else CompanyNames(registry)
     buckets: dict[str, list[Brief]] = defaultdict(list)
     for brief in briefs:
-        for name in brief.companies:
+        for name in names.of(brief):
             buckets[name].append(brief)
     groups = [
-        Group("company", name, name, slugify(name), tuple(newest_first(items)))
+        Group("company", name, name, "", tuple(newest_first(items)))
         for name, items in buckets.items()
     ]
-    return _unique_slugs(sorted(groups, key=lambda g: (g.title.casefold(), g.key)))
+    groups.sort(key=lambda g: (g.title.casefold(), g.key))
+    return _company_slugs(groups, names)
+
+
+def _company_slugs(groups: list[Group], names: CompanyNames) -> list[Group]:
+    """Registry companies keep the registry's slug (unique by construction). Other names get
+    `slugify(name)`; one that is taken (by a registry company, even one no brief names yet, or
+    by another name: only punctuation differs) gets a suffix from its own hash, never a number
+    that depends on which other companies exist."""
+    slugs = {g.key: names.registry_slug(g.key) for g in groups}
+    taken = {slug for slug in slugs.values() if slug is not None} | names.reserved
+    result = []
+    for item in groups:
+        slug = slugs[item.key]
+        if slug is None:
+            slug = slugify(item.key)
+            if slug in taken:
+                digest = hashlib.sha256(item.key.encode("utf-8")).hexdigest()
+                slug = next(
+                    candidate
+                    for size in range(6, 65, 2)
+                    if (candidate := f"{slug}-{digest[:size]}") not in taken
+                )
+            taken.add(slug)
+        result.append(Group(item.kind, item.key, item.title, slug, item.briefs))
+    return result
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two companies named in the same briefs (`a` before `b` by name), those briefs newest
+    first."""
+
+    a: str
+    b: str
+    briefs: tuple[Brief, ...]
+
+
+def pairs(
+    briefs: Iterable[Brief], registry: CompanyDirectory | CompanyNames | None = None
+) -> list[Pair]:
+    """Every pair of companies named together in a brief: most briefs first, then newest, then
+    by names. Work is the sum over briefs of (companies per brief) squared."""
+    names = registry if isinstance(registry, CompanyNames) else CompanyNames(registry)
+    buckets: dict[tuple[str, str], list[Brief]] = defaultdict(list)
+    for brief in briefs:
+        companies = sorted(names.of(brief), key=lambda name: (name.casefold(), name))
+        for a, b in itertools.combinations(companies, 2):
+            buckets[(a, b)].append(brief)
+    found = [Pair(a, b, tuple(newest_first(items))) for (a, b), items in buckets.items()]
+    found.sort(key=lambda p: (-len(p.briefs), -p.briefs[0].date.toordinal(), *_pair_key(p)))
+    return found
+
+
+def _pair_key(pair: Pair) -> tuple[str, str, str, str]:
+    return (pair.a.casefold(), pair.b.casefold(), pair.a, pair.b)
+
+
+def partners(found: Iterable[Pair]) -> Mapping[str, list[tuple[str, Pair]]]:
+    """Each company's partners with the pair behind each, in the order of `found`."""
+    result: dict[str, list[tuple[str, Pair]]] = defaultdict(list)
+    for pair in found:
+        result[pair.a].append((pair.b, pair))
+        result[pair.b].append((pair.a, pair))
+    return result
 
 
 def by_theme(briefs: Iterable[Brief], themes: Sequence[Theme]) -> list[Group]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
+import nh3
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -18,8 +21,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as front_matter
 from mkdocs.utils.templates import TemplateContext
 
-from briefgen import brief_files, group, issue_records, render_site
-from briefgen.config import BriefgenConfig, Project
+from briefgen import brief_files, feeds, group, issue_records, render_site, search
+from briefgen.config import BriefgenConfig, Project, site_url_problem
 from briefgen.errors import BriefFileError, BriefgenError
 from briefgen.models import Brief, Issue, Theme
 
@@ -28,6 +31,10 @@ if TYPE_CHECKING:
 
 log = get_plugin_logger("briefgen")
 _UNPUBLISHED = (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT)
+# The section headings of a brief file, always English: marked as such on other-language pages.
+_SECTION_HEADING = re.compile(
+    rf"<h2>({re.escape(brief_files.WHY_HEADING)}|{re.escape(brief_files.TAKEAWAYS_HEADING)})</h2>"
+)
 
 
 class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-call]
@@ -36,12 +43,15 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
     MkDocs calls the hooks in this order on each build (and on each `mkdocs serve` rebuild):
 
     1. `on_config`: the nav becomes the generated top-level pages only; `404.html` is built.
-    2. `on_files`: every brief is read and parsed once; the generated pages (home, companies,
-       themes, archive, issues) and the digest web copies (`issues/<id>/index.html`) are added.
+    2. `on_files`: every brief is read and parsed once, the company registry and taxonomy are
+       loaded once; the generated pages (home, companies, partnerships, themes, archive,
+       issues) and the digest web copies (`issues/<id>/index.html`) are added.
     3. MkDocs builds the nav, then for each page: `on_page_markdown` (template and title),
        `on_page_content` (the Markdown output marked safe for the autoescaping templates).
     4. `on_env`: autoescaping on, date filters added.
     5. MkDocs writes each page: `on_page_context` adds the brief view or the listing context.
+    6. `on_post_build`: the Atom and JSON feeds are written from the brief bodies rendered in
+       step 3 (each brief is rendered once), then Pagefind indexes the written brief pages.
     """
 
     _mkdocs: MkDocsConfig | None = None
@@ -49,20 +59,31 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
     _briefs: Mapping[str, render_site.BriefView] = {}
     """The view of every brief, by `src_uri`: computed once in `on_files`, used by its page."""
     _specs: Mapping[str, render_site.PageSpec] = {}
+    _feeds: tuple[render_site.FeedSpec, ...] = ()
+    _sitemap_extra: tuple[tuple[str, dt.date], ...] = ()
+    """Pages that are not MkDocs pages (the digest's web copies), with their dates."""
+    _bodies: dict[str, str]
+    """The rendered body of each brief page, by brief id, for the feeds (set in on_config)."""
     _digest_settings: DigestSettings | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Keep briefs out of the nav (rendering it into thousands of pages is quadratic): the
         nav lists only the generated top-level pages, unless `mkdocs.yml` sets its own."""
-        if self.config.briefs_per_page < 1:
-            raise PluginError(
-                f"mkdocs.yml: 'briefs_per_page' must be at least 1, got "
-                f"{self.config.briefs_per_page}"
-            )
+        for option in ("briefs_per_page", "feed_size"):
+            if self.config[option] < 1:
+                raise PluginError(
+                    f"mkdocs.yml: '{option}' must be at least 1, got {self.config[option]}"
+                )
+        problem = site_url_problem(config.site_url)
+        if problem is not None:
+            raise PluginError(problem)
         self._mkdocs = config
         self._themes = ()
         self._briefs = {}
         self._specs = {}
+        self._feeds = ()
+        self._sitemap_extra = ()
+        self._bodies = {}
         self._digest_settings = None
         if config.nav is None:
             config.nav = [{title: src} for title, src in render_site.TOP_LEVEL]
@@ -80,7 +101,7 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         except BriefgenError as error:
             raise PluginError(error.message) from None
         issues = [issue for issue in group.plan_issues(briefs, closed) if issue.briefs]
-        self._themes = self._load_themes()
+        registry, self._themes = self._load_analysis(config)
         web_copies = self._web_copies(issues)
         plan = render_site.plan_site(
             briefs,
@@ -88,13 +109,19 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             issues,
             self.config.briefs_per_page,
             issue_pages=web_copies is None,
+            search=self.config.search,
+            feed_size=self.config.feed_size,
+            registry=registry,
         )
         self._briefs = plan.briefs
         self._specs = {spec.src_uri: spec for spec in plan.pages}
+        self._feeds = plan.feeds
         for spec in plan.pages:
             # Only the top-level pages are in the nav; the rest must not be reported as missing.
             level = InclusionLevel.INCLUDED if spec.in_nav else InclusionLevel.NOT_IN_NAV
             _add(files, File.generated(config, spec.src_uri, content="", inclusion=level))
+        if web_copies is not None:
+            self._sitemap_extra = tuple((issue.url, issue.date) for issue in issues)
         for issue_id, html in (web_copies or {}).items():
             # Bytes: written as is, the same file `briefgen digest` writes (no newline changes).
             content = html.encode("utf-8")
@@ -113,7 +140,7 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             page.update_date = brief.added.isoformat()
         elif (spec := self._specs.get(uri)) is not None:
             page.meta["template"] = spec.template
-            page.meta["title"] = spec.title
+            page.meta["title"] = render_site.clean_text(spec.title)
             if spec.updated is not None:
                 page.update_date = spec.updated.isoformat()
         return markdown
@@ -122,17 +149,31 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         """Mark the Markdown output as HTML: it comes from escaped article text or from the
-        editor's trusted Markdown, and the templates escape every other value."""
+        editor's trusted Markdown, and the templates escape every other value.
+
+        A brief's body is also sanitised (an editor's links get `rel="noopener noreferrer"`,
+        nothing can run), its English section headings are marked as English on a page in
+        another language, and it is kept for the feeds: rendered once, used twice."""
+        brief = self._briefs.get(page.file.src_uri)
+        if brief is not None:
+            html = nh3.clean(render_site.clean_text(html), link_rel="noopener noreferrer")
+            site_language = _site_language(config)
+            if _primary(brief.language) not in {"", _primary(site_language)}:
+                html = _SECTION_HEADING.sub(rf'<h2 lang="{site_language}">\1</h2>', html)
+            self._bodies[brief.id] = html
         return Markup(html)  # noqa: S704 - see the docstring
 
     def on_env(
         self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment | None:
-        """Turn autoescaping on (MkDocs creates its environment without it) and add the `date`
-        (`13 Apr 2026`) and `isodate` (`2026-04-13`) filters."""
+        """Turn autoescaping on (MkDocs creates its environment without it), add the `date`
+        (`13 Apr 2026`) and `isodate` (`2026-04-13`) filters and the `search_url` global."""
         env.autoescape = True
         env.filters["date"] = render_site.format_date
         env.filters["isodate"] = render_site.iso_date
+        # The header links to the search page only when the site has one.
+        env.globals["search_url"] = "search/" if self.config.search else None
+        env.globals["sitemap_extra"] = self._sitemap_extra
         return env
 
     def on_page_context(
@@ -147,6 +188,40 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         elif (spec := self._specs.get(uri)) is not None:
             extra.update(spec.context)
         return context
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the feeds, then index the brief pages for search (MkDocs has written them)."""
+        site_dir = Path(config.site_dir)
+        site = feeds.FeedSite(
+            title=config.site_name,
+            url=config.site_url or "",
+            description=config.site_description,
+            language=_site_language(config),
+        )
+        writer = feeds.FeedWriter(site, self._bodies)
+        for spec in self._feeds:
+            _write(site_dir / spec.atom_url, writer.atom(spec))
+            _write(site_dir / spec.json_url, writer.json(spec))
+        robots = site_dir / "robots.txt"
+        if not robots.exists():
+            _write(robots, f"User-agent: *\nAllow: /\nSitemap: {site.url}sitemap.xml\n")
+        if not self.config.search or not self._briefs:
+            return
+        language = search.index_language(
+            (brief.language for brief in self._briefs.values()), _site_language(config)
+        )
+        try:
+            stats = search.build_index(site_dir, language)
+        except search.SearchIndexError as error:
+            raise PluginError(str(error)) from None
+        log.info(
+            "Search index: %d briefs, %d files, %.1f MB in %.2f s (language %s)",
+            len(self._briefs),
+            stats.files,
+            stats.bytes / 1e6,
+            stats.seconds,
+            stats.language,
+        )
 
     def _read_briefs(self, files: Files) -> list[Brief]:
         """Parse each brief file. Its body stays in the `File`, so MkDocs renders exactly what
@@ -175,29 +250,46 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             files.remove(file)
         return briefs
 
-    def _load_themes(self) -> tuple[Theme, ...]:
-        """The taxonomy (defaults plus `themes` from mkdocs.yml): titles for theme ids."""
+    def _load_analysis(
+        self, config: MkDocsConfig
+    ) -> tuple[render_site.CompanyRegistry | None, tuple[Theme, ...]]:
+        """The company registry and the taxonomy (defaults plus `companies`, `companies_file`
+        and `themes` from mkdocs.yml), loaded once per build as the tag stage loads them: the
+        canonical names, slugs, Chinese names and parents of companies, the titles of themes."""
         try:
-            import briefgen.tagging as tagging  # lazily: the site needs only the titles
+            # Lazily; both, as `pipeline` may be loaded already when the tag stage is not.
+            import briefgen.pipeline as pipeline
+            import briefgen.tagging  # noqa: F401
         except ModuleNotFoundError as error:
-            if error.name != "briefgen.tagging":
+            if error.name not in {"briefgen.tagging", "briefgen.pipeline"}:
                 raise
-            # Without the tagging stage, the themes listed in mkdocs.yml still get their titles.
-            return tuple(
+            # No registry: companies keep the names the briefs give them; the themes listed
+            # in mkdocs.yml still get their titles.
+            themes = tuple(
                 Theme(str(entry["id"]), str(entry.get("title") or entry["id"]))
                 for entry in self.config.themes
                 if entry.get("id")
             )
-        return tagging.load_taxonomy(self.config.themes, self.config.replace_themes)
+            return None, themes
+        try:
+            analysis = pipeline.Analysis.for_project(self._project(config))
+        except BriefgenError as error:
+            raise PluginError(error.message) from None
+        return analysis.registry, analysis.themes
 
     def _web_copies(self, issues: list[Issue]) -> dict[str, str] | None:
-        """The web copy of each issue, or None when there is no digest renderer to make them."""
+        """The web copy of each issue, or None when there is no digest renderer to make them
+        or its settings do not allow it (`briefgen serve` previews on http://127.0.0.1)."""
         try:
             return {issue.id: self._issue_web_copy(issue) for issue in issues}
         except ModuleNotFoundError as error:
             if error.name != "briefgen.render_digest":
                 raise
             log.info("no digest renderer: issue pages at issues/<id>/ use the site theme")
+            return None
+        except BriefgenError as error:
+            # `briefgen digest` and `briefgen build` report it; the site still builds.
+            log.info("issue pages at issues/<id>/ use the site theme: %s", error.message)
             return None
 
     def _issue_web_copy(self, issue: Issue) -> str:
@@ -226,6 +318,22 @@ def _markdown_body(text: str) -> str:
     body = text[match.end() :].lstrip("\n")
     # A body that itself looks like front matter would be taken for it: keep the whole text.
     return text if front_matter.YAML_RE.match(body) else body
+
+
+def _site_language(config: MkDocsConfig) -> str:
+    """The site's language: `theme.locale` in mkdocs.yml (`en` when unset)."""
+    locale = config.theme.get("locale")
+    return str(getattr(locale, "language", None) or "en")
+
+
+def _primary(language: str | None) -> str:
+    return (language or "").split("-")[0].lower()
+
+
+def _write(path: Path, text: str) -> None:
+    """Write generated text as UTF-8 with `\n` newlines on every platform."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
 
 
 def _add(files: Files, file: File) -> None:
