@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+# One Chromium for the whole session: a fixture imported into several modules would start
+# one Playwright per module, and Playwright's sync API cannot nest.
+from tests.browser import browser  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 
 

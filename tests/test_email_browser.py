@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from briefgen import render_digest as rd
-from tests.browser import axe_violations, browser  # noqa: F401
+from tests.browser import axe_violations
 from tests.test_render_digest import ISSUES, READER, SETTINGS, issue_of, thirty_chinese
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def test_t5_axe_finds_nothing_and_the_layout_holds(
     width: int,
     scheme: str,
     pages: dict[str, Path],
-    browser: Any,  # noqa: F811
+    browser: Any,
     tmp_path: Path,
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
@@ -82,7 +82,7 @@ def test_t5_axe_finds_nothing_and_the_layout_holds(
         page.close()
 
 
-def test_links_and_text_are_readable_in_dark_mode(pages: dict[str, Path], browser: Any) -> None:  # noqa: F811
+def test_links_and_text_are_readable_in_dark_mode(pages: dict[str, Path], browser: Any) -> None:
     """Every link in dark mode is light on dark: the light palette's blue would fail there."""
     page = browser.new_page(viewport={"width": 600, "height": 900}, color_scheme="dark")
     try:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import axe_violations, browser  # noqa: F401
+from tests.browser import axe_violations
 from tests.test_mkdocs_plugin import (
     CHINESE,
     ENGLISH,
@@ -79,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:  # noqa: F811
+def page(browser: Any, served: Served) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.on("request", lambda request: served.requests.append(request.url))
