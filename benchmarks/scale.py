@@ -1,6 +1,6 @@
 """Scale benchmark: full build, no-change rebuild and add-one rebuild at N briefs, against MkDocs.
 
-Generates N realistic articles (English and ~10% Chinese, 250-700 words, companies from the
+Generates N realistic articles (English and ~5% Chinese, 200-700 words, companies from the
 registry, themes from the taxonomy, dates spread over two years), then measures in one run,
 each step in its own process (wall time and peak memory):
 
@@ -20,11 +20,13 @@ import argparse
 import datetime as dt
 import json
 import random
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +104,44 @@ CITIES = [("Shanghai", "上海"), ("Shenzhen", "深圳"), ("Hefei", "合肥"), (
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
+EVAL = REPO.parent / "shared" / "eval" / "news_summaries.jsonl"
+
+
+def _sentence_pool() -> list[str]:
+    """Real news sentences (the CNN evaluation articles beside the repository), so that bodies
+    differ from article to article as real ones do: templated bodies would all look like one
+    story to the near-duplicate detector. Empty when the file is not there."""
+    if not EVAL.is_file():
+        return []
+    pool = []
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["article"].replace("(CNN)", "")
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text):
+            if 8 <= len(sentence.split()) <= 40 and '"' not in sentence:
+                pool.append(sentence.strip())
+    return pool
+
+
+def _chinese_pool() -> list[str]:
+    """Chinese news sentences from the tagging evaluation set, for the same reason."""
+    pool = []
+    for path in sorted((REPO / "tests" / "data" / "tagging").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if sum("\u4e00" <= ch <= "\u9fff" for ch in text) > len(text) / 3:
+            pool += [s + "。" for s in re.split(r"[。！？]", text) if 15 <= len(s.strip()) <= 90]
+    return [s.strip() for s in pool if "\n" not in s.strip()]
+
+
+_CHINESE: list[str] | None = None
+
+
+def _chinese_pool_cached() -> list[str]:
+    global _CHINESE
+    if _CHINESE is None:
+        _CHINESE = _chinese_pool()
+    return _CHINESE
+
+
 def _companies() -> list[tuple[str, str | None]]:
     """(English name, Chinese alias or None) from the shipped registry."""
     entries = yaml.safe_load((DATA / "companies.yml").read_text(encoding="utf-8"))
@@ -117,7 +157,10 @@ def _companies() -> list[tuple[str, str | None]]:
 
 
 def generate_article(
-    rng: random.Random, index: int, companies: list[tuple[str, str | None]]
+    rng: random.Random,
+    index: int,
+    companies: list[tuple[str, str | None]],
+    pool: Sequence[str] = (),
 ) -> str:
     """One pasted-from-the-web article: title, outlet and date lines, then the body."""
     (a, a_zh), (b, b_zh) = rng.sample(companies, 2)
@@ -133,13 +176,21 @@ def generate_article(
         "pct": rng.randint(2, 60), "units": f"{rng.randint(10, 3000) * 1000:,}",
         "count": rng.randint(5, 300), "month": date.month, "day": date.day,
     }  # fmt: skip
-    if index % 10 == 9 and a_zh and b_zh:
+    if index % 20 == 19 and a_zh and b_zh:  # ~5% Chinese
         values.update(a=a_zh, b=b_zh)
-        body = [rng.choice(ZH_OPENINGS), *rng.sample(ZH_BODY, k=min(len(ZH_BODY), 6))]
+        chinese = _chinese_pool_cached()
+        body = [rng.choice(ZH_OPENINGS), *rng.sample(ZH_BODY, k=3)]
+        if chinese:
+            body += rng.sample(chinese, k=min(len(chinese), rng.randint(6, 12)))
         title = f"{a_zh}与{b_zh}签署{topic_zh}战略合作协议"
         header = [title, "", f"来源：汽车日报 {date.year}年{date.month}月{date.day}日", ""]
     else:
-        sentences = [rng.choice(EN_OPENINGS), *rng.sample(EN_BODY, k=rng.randint(10, 22))]
+        sentences = [rng.choice(EN_OPENINGS), *rng.sample(EN_BODY, k=rng.randint(3, 6))]
+        if pool:  # mostly real news sentences, a few about the companies
+            sentences += rng.sample(pool, k=rng.randint(8, 18))
+            sentences[1:] = rng.sample(sentences[1:], k=len(sentences) - 1)
+        else:
+            sentences += rng.sample(EN_BODY, k=rng.randint(6, 12))
         body = [" ".join(sentences[i : i + 2]) for i in range(0, len(sentences), 2)]
         title = f"{a} and {b} team up on {topic} (#{index})"
         header = [title, "", "Auto Industry Daily", f"{date:%b} {date.day}, {date.year}", ""]
@@ -180,9 +231,10 @@ def make_project(root: Path, n: int, seed: int) -> None:
     seeds = root / "seeds"
     seeds.mkdir()
     rng = random.Random(seed)
-    companies = _companies()
+    companies, pool = _companies(), _sentence_pool()
     for i in range(n):
-        (seeds / f"{i:05d}.txt").write_text(generate_article(rng, i, companies), encoding="utf-8")
+        article = generate_article(rng, i, companies, pool)
+        (seeds / f"{i:05d}.txt").write_text(article, encoding="utf-8")
 
 
 def make_baseline(project: Path, root: Path, *, briefs_in_nav: bool) -> None:
@@ -208,7 +260,8 @@ def bench(n: int, seed: int, work: Path, skip_nav_baseline: bool) -> dict[str, o
     steps = [run_step("full build", briefgen, project)]
     steps.append(run_step("no-change rebuild", briefgen, project))
     extra = project / "seeds" / "zz-extra.txt"
-    extra.write_text(generate_article(random.Random(seed + 1), n, _companies()), encoding="utf-8")
+    extra_article = generate_article(random.Random(seed + 1), n, _companies(), _sentence_pool())
+    extra.write_text(extra_article, encoding="utf-8")
     steps.append(run_step("add-one rebuild", briefgen, project))
     lean = work / f"baseline-lean-{n}"
     make_baseline(project, lean, briefs_in_nav=False)
