@@ -31,6 +31,9 @@ _LINE_START_SPECIAL = re.compile(r"^([#>+\-]|\d+(?=[.)]))")
 # Characters Markdown (or its extensions) act on at the start of a line but that cannot be
 # backslash-escaped: write them as numeric character references.
 _LINE_START_ENTITY = {"=": "&#61;", "|": "&#124;", "~": "&#126;", ":": "&#58;", "!": "&#33;"}
+# "Update: ..." on the first line of a page is MultiMarkdown meta-data to MkDocs, which drops
+# the line from the page (mkdocs.utils.meta.META_RE): its colon becomes a reference too.
+_META_KEY = re.compile(r"^([A-Za-z0-9_-]+):")
 # libyaml's safe loader and dumper are several times faster than the pure-Python ones, which
 # dominated builds of thousands of briefs; both produce the same documents.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,11 +46,13 @@ def escape_markdown(text: str) -> str:
 
     Newlines become spaces (a field is one paragraph), `<` and `&` become character
     references (no raw HTML, autolinks or `--8<--` includes), and the characters that make
-    emphasis, code, links, attribute lists and line-start blocks are backslash-escaped.
+    emphasis, code, links, attribute lists and line-start blocks are backslash-escaped (or
+    written as references, like the colon of a leading "Key:" that MkDocs takes for meta-data).
     """
     text = " ".join(text.split())
     text = _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _META_KEY.sub(r"\1&#58;", text, count=1)
     if text[:1] in _LINE_START_ENTITY:
         return _LINE_START_ENTITY[text[0]] + text[1:]
     return _LINE_START_SPECIAL.sub(lambda m: _escape_line_start(m.group(1)), text, count=1)
@@ -100,14 +105,18 @@ def render(brief: Brief) -> str:
         width=4096,
     )
     lines = [f"---\n{front}---", escape_markdown(brief.summary), ""]
-    if brief.why_it_matters:
-        lines += [f"## {WHY_HEADING}", "", escape_markdown(brief.why_it_matters), ""]
-    if brief.takeaways:
+    why = escape_markdown(brief.why_it_matters)
+    if why:
+        lines += [f"## {WHY_HEADING}", "", why, ""]
+    takeaways = [item for item in map(escape_markdown, brief.takeaways) if item]
+    if takeaways:  # blank ones would be empty bullets, and read back as none
         lines += [f"## {TAKEAWAYS_HEADING}", ""]
-        lines += [f"- {escape_markdown(item)}" for item in brief.takeaways]
+        lines += [f"- {item}" for item in takeaways]
         lines.append("")
     text = "\n".join(lines)
-    return text.replace(_HASH_PLACEHOLDER, _content_hash(text), 1)
+    digest = _content_hash(text)
+    # In the `generated:` line only: a title or URL may hold 64 zeros too.
+    return _HASH_LINE.sub(lambda m: m.group(1) + digest, text, count=1)
 
 
 def _content_hash(text: str) -> str:

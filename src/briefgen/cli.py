@@ -74,7 +74,9 @@ def _project() -> Project:
 @verbosity_options
 def cli() -> None:
     """Turn news articles into briefs, a static site and an email digest."""
-    _configure_logging(click.get_current_context().meta.get("briefgen.verbosity", 0))
+    ctx = click.get_current_context()
+    _configure_logging(ctx.meta.get("briefgen.verbosity", 0))
+    ctx.with_resource(pipeline.one_report_per_file())  # a broken brief is named once per run
 
 
 @cli.command()

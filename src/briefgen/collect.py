@@ -75,33 +75,66 @@ def gather(
             web.append(str(item))
         else:
             local.append(Path(item))
-    read = _read_local(local, root, state_dir, settled, workers, result)
+    cache = _SeedCache(state_dir / "seeds.json")
+    skipped: set[str] = set()
+    read = _read_local(local, root, cache, settled, workers, result, skipped)
     read += _read_web(web, state_dir, site_url, refresh, result)
+    read = _merged_before(read, cache, skipped, result)
     _merge_stories(read, result, entities)
+    _remember(read, cache, result)
+    cache.save()
     return result
 
 
 def _read_local(
     paths: list[Path],
     root: Path,
-    state_dir: Path,
+    cache: _SeedCache,
     settled: Callable[[str], bool],
     workers: Workers,
     result: Gathering,
+    skipped: set[str],
 ) -> list[tuple[str, Article]]:
-    cache = _SeedCache(state_dir / "seeds.json")
-    to_read: list[tuple[Path, str, str]] = []
+    """Read the seed files that need it. A story is skipped unread, all of it or none of it:
+    its primary seed when its bytes did not change and its brief is `settled`, with the seeds
+    merged into it last run when their bytes did not change either. Reading only part of a
+    story would make its other reports look like new stories (a new brief on every rebuild)."""
     try:
         files = ingest.discover(paths)
     except IngestError as error:
         result.failed.append((", ".join(map(str, paths)), error.message))
         return []
-    for path in files:
-        display = _display(path, root)
-        digest = _file_digest(path)
-        known = cache.article_id(display, digest)
-        if known is not None and settled(known):
-            result.settled.append((display, known))
+    digests = {_display(path, root): (path, _file_digest(path)) for path in files}
+    members: dict[str, list[str]] = {}
+    for display in digests:
+        primary = cache.merged_into(display)
+        if primary is not None:
+            members.setdefault(primary, []).append(display)
+
+    def unchanged(display: str) -> bool:
+        return cache.article_id(display, digests[display][1]) is not None
+
+    def story_settled(primary: str) -> bool:
+        """Whether a story's primary is a seed file left unread. It may be outside this run's
+        inputs (`briefgen ingest one.txt`); a web page is read on every run (page cache)."""
+        known = cache.primary_id(primary)
+        if known is None or not cache.entries[primary][0]:
+            return False
+        if primary in digests and not unchanged(primary):
+            return False
+        return settled(known) and all(unchanged(member) for member in members.get(primary, []))
+
+    to_read: list[tuple[Path, str, str]] = []
+    for display, (path, digest) in digests.items():
+        primary = cache.merged_into(display)
+        if not unchanged(display):
+            to_read.append((path, display, digest))
+        elif primary is None and story_settled(display):
+            result.settled.append((display, cache.primary_id(display) or ""))
+            skipped.add(display)
+        elif primary is not None and story_settled(primary):
+            result.merged.append((display, primary))
+            skipped.add(display)
         else:
             to_read.append((path, display, digest))
     read = []
@@ -110,9 +143,8 @@ def _read_local(
         if isinstance(article, str):
             result.failed.append((display, article))
         else:
-            cache.remember(display, digest, article.id)
+            cache.digests[display] = digest
             read.append((display, article))
-    cache.save()
     return read
 
 
@@ -148,6 +180,21 @@ def _progress(done: int, total: int, label: str) -> None:
     log.debug("Fetched %d/%d %s", done, total, label)
 
 
+def _merged_before(
+    read: list[tuple[str, Article]], cache: _SeedCache, skipped: set[str], result: Gathering
+) -> list[tuple[str, Article]]:
+    """Reports read this run (a web page is read on every run) that last run merged into a
+    story skipped unread this run, unchanged since: merged into it again, not new stories."""
+    kept = []
+    for display, article in read:
+        primary = cache.merged_into(display)
+        if primary in skipped and cache.entries[display][1] == article.id:
+            result.merged.append((display, primary))
+        else:
+            kept.append((display, article))
+    return kept
+
+
 def _merge_stories(
     read: list[tuple[str, Article]],
     result: Gathering,
@@ -158,20 +205,34 @@ def _merge_stories(
     display_of = {id(article): display for display, article in read}
     unique: list[Article] = []
     seen: dict[str, str] = {}
+    copies: list[tuple[str, str]] = []
     for display, article in read:
         if article.id in seen:
-            result.merged.append((display, seen[article.id]))
+            copies.append((display, seen[article.id]))
         else:
             seen[article.id] = display
             unique.append(article)
+    story_of: dict[str, str] = {}
     for story in dedupe.cluster(unique, entities=entities):
         primary = display_of[id(story.primary)]
         result.fresh.append(Collected(primary, story.primary, story.also))
         result.merged += [(display_of[id(other)], primary) for other in story.others]
+        story_of.update((display_of[id(other)], primary) for other in story.others)
+    # An exact copy joins the story of the report it copies (which may itself be merged).
+    result.merged += [(display, story_of.get(first, first)) for display, first in copies]
+
+
+def _remember(read: list[tuple[str, Article]], cache: _SeedCache, result: Gathering) -> None:
+    """Record what each source read this run held and the story it was merged into."""
+    primary_of = dict(result.merged)
+    for display, article in read:
+        cache.remember(display, article.id, primary_of.get(display))
 
 
 def _file_digest(path: Path) -> str:
     try:
+        if path.stat().st_size > ingest.MAX_FILE_BYTES:
+            return ""  # refused unread: reading it "again" reports why
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return ""  # unreadable: reading it again reports why
@@ -186,24 +247,46 @@ def _display(path: Path, root: Path) -> str:
 
 
 class _SeedCache:
-    """Which article each seed file held when last read (by content hash): a seed whose bytes
-    did not change need not be parsed again. Local state, never a source of truth."""
+    """What each source held when last read: the seed file's content hash (empty for web
+    pages), its article id, and the source of the story it was merged into (none for a
+    story's primary). A seed whose bytes did not change need not be parsed again. Local state,
+    never a source of truth: entries written by older versions have no third item."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.entries: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+            entries = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.entries = {}
+            entries = {}
+        self.entries: dict[str, list[str | None]] = {
+            key: value
+            for key, value in (entries.items() if isinstance(entries, dict) else ())
+            if isinstance(value, list)
+            and len(value) in (2, 3)
+            and all(isinstance(item, str) or item is None for item in value)
+        }
+        self.digests: dict[str, str] = {}
+        """Content hash of each seed file read this run."""
         self.changed = False
 
     def article_id(self, display: str, digest: str) -> str | None:
         entry = self.entries.get(display)
-        return entry[1] if entry and entry[0] == digest else None
+        return entry[1] if entry and digest and entry[0] == digest else None
 
-    def remember(self, display: str, digest: str, article_id: str) -> None:
-        if self.entries.get(display) != [digest, article_id]:
-            self.entries[display] = [digest, article_id]
+    def merged_into(self, display: str) -> str | None:
+        entry = self.entries.get(display)
+        return entry[2] if entry and len(entry) == 3 else None
+
+    def primary_id(self, display: str) -> str | None:
+        entry = self.entries.get(display)
+        return entry[1] if entry and self.merged_into(display) is None else None
+
+    def remember(self, display: str, article_id: str, merged_into: str | None) -> None:
+        entry: list[str | None] = [self.digests.get(display, ""), article_id]
+        if merged_into is not None:
+            entry.append(merged_into)
+        if self.entries.get(display) != entry:
+            self.entries[display] = entry
             self.changed = True
 
     def save(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import hashlib
@@ -9,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from briefgen import (
     __version__,
+    atomic_files,
     brief_files,
     collect,
     group,
@@ -94,15 +98,16 @@ def _fingerprint(overrides: list[Any]) -> str:
 
 def build(project: Project, *, refresh: bool = False) -> BriefReport:
     """The whole pipeline: seeds → briefs → site (with the digest's web copy) → digest preview."""
-    # collect (files, URLs, feeds; one per story), summarise, tag, write briefs
-    seeds: list[str | Path] = [project.seeds_dir, *sources.seed_lists(project.seeds_dir)]
-    report = ingest_paths(project, seeds, refresh=refresh)
-    build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
-    try:
-        preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
-        log.info("Digest preview written to %s", _display(preview, project.root))
-    except EmptyIssueError as error:
-        log.warning("No digest issue: %s", error.message)
+    with one_report_per_file(), exclusive(project):
+        # collect (files, URLs, feeds; one per story), summarise, tag, write briefs
+        seeds: list[str | Path] = [project.seeds_dir, *sources.seed_lists(project.seeds_dir)]
+        report = ingest_paths(project, seeds, refresh=refresh)
+        build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
+        try:
+            preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
+            log.info("Digest preview written to %s", _display(preview, project.root))
+        except EmptyIssueError as error:
+            log.warning("No digest issue: %s", error.message)
     return report
 
 
@@ -119,11 +124,18 @@ def ingest_paths(
     Unchanged seeds are not even parsed; the rest are read, summarised and tagged on every
     core, then written in a stable order.
     """
+    with one_report_per_file(), exclusive(project):
+        return _ingest_paths(project, inputs, refresh=refresh)
+
+
+def _ingest_paths(project: Project, inputs: Sequence[str | Path], *, refresh: bool) -> BriefReport:
     analysis = Analysis.for_project(project)
     existing = load_briefs(project)
     by_id = {brief.id: brief for brief in existing}
     by_source = {brief.source.file or brief.source.url: brief for brief in existing}
-    taken = {brief.path: brief.id for brief in existing if brief.path}
+    # A brief file that cannot be read is the editor's to fix: never written over, nor beside.
+    taken = {relative: "" for _, relative in brief_files.iter_paths(project.docs_dir)}
+    taken.update({brief.path: brief.id for brief in existing if brief.path})
 
     def settled(article_id: str) -> bool:
         known = by_id.get(article_id)
@@ -161,8 +173,10 @@ def ingest_paths(
                 stale.append((item, old))
         jobs = [(item.article, old.added if old else today()) for item, old in stale]
         for (item, old), fresh in zip(stale, workers.map(_make_brief, jobs), strict=True):
-            _write_brief(project, replace(fresh, also=item.also), old, taken)
-            (report.new if old is None else report.updated).append(item.display)
+            if _write_brief(project, replace(fresh, also=item.also), old, taken):
+                (report.new if old is None else report.updated).append(item.display)
+            else:
+                report.kept_edited.append(item.display)
     if found.total and len(report.failed) == found.total:
         raise BriefgenError(f"none of the {found.total} sources could be read (see above)")
     log.info(
@@ -194,15 +208,25 @@ def _report_existing(report: BriefReport, brief: Brief, display: str) -> None:
         report.unchanged.append(display)
 
 
-def _write_brief(project: Project, fresh: Brief, old: Brief | None, taken: dict[str, str]) -> None:
+def _write_brief(project: Project, fresh: Brief, old: Brief | None, taken: dict[str, str]) -> bool:
+    """Write a new or regenerated brief; False when its file cannot be read (`taken` maps
+    those paths to ""): probably this story's brief, broken by hand, so it is left alone."""
     if old is not None and old.path:
         taken.pop(old.path, None)
     path = brief_files.relative_path(fresh, taken)
+    natural = brief_files.relative_path(fresh)
+    if taken.get(path) == "" or (old is None and taken.get(natural) == ""):
+        broken = path if taken.get(path) == "" else natural
+        log.info("Kept %s as it is (it cannot be read, see above): not briefed again", broken)
+        if old is not None and old.path:
+            taken[old.path] = old.id
+        return False
     taken[path] = fresh.id
     brief_files.write(replace(fresh, path=path), project.docs_dir)
     if old is not None and old.path and old.path != path:
         (project.docs_dir / old.path).unlink(missing_ok=True)
     log.debug("Wrote %s", path)
+    return True
 
 
 def _make_brief(job: tuple[Article, dt.date]) -> Brief:
@@ -269,43 +293,143 @@ def summarise_paths(
 def load_briefs(project: Project) -> list[Brief]:
     """Every readable brief; a broken file is reported by name and left alone (never rewritten)."""
     briefs = []
+    reported = _reported.get()
     for path, relative in brief_files.iter_paths(project.docs_dir):
         try:
             briefs.append(brief_files.load(path, relative))
         except BriefFileError as error:
-            log.warning("Skipped %s", error.message)
+            if reported is None or error.path not in reported:
+                log.warning("Skipped %s", error.message)
+            if reported is not None:
+                reported.add(error.path)
     return briefs
 
 
+_reported: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "briefgen_reported", default=None
+)
+"""The brief files reported as unreadable in this run (None outside a run)."""
+
+
+@contextlib.contextmanager
+def one_report_per_file() -> Iterator[None]:
+    """Within one run (a command), a brief file that cannot be read is reported once, though
+    the stages, and the MkDocs plugin, read the briefs folder several times."""
+    if _reported.get() is not None:
+        yield
+        return
+    token = _reported.set(set())
+    plugin_log = logging.getLogger("mkdocs.plugins.briefgen")
+    already = _AlreadyReported()
+    plugin_log.addFilter(already)
+    try:
+        yield
+    finally:
+        plugin_log.removeFilter(already)
+        _reported.reset(token)
+
+
+class _AlreadyReported(logging.Filter):
+    """Drops the MkDocs plugin's warning about a brief file this run has reported already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        reported = _reported.get()
+        if record.levelno != logging.WARNING or not reported:
+            return True
+        message = record.getMessage()
+        return not any(f"{path}: " in message for path in reported)
+
+
+_locked: contextvars.ContextVar[frozenset[Path]] = contextvars.ContextVar(
+    "briefgen_locked", default=frozenset()
+)
+"""The projects this run (thread) holds the lock of: a build's ingest takes it again."""
+
+
+@contextlib.contextmanager
+def exclusive(project: Project) -> Iterator[None]:
+    """One run at a time writes a project's briefs and site: another `build` or `ingest`
+    stops with a one-line error instead of mixing its files with this one's. The lock is the
+    kernel's (`flock` on `<state_dir>/lock`), so a killed run never leaves it held. Holding
+    it, a run deletes the temporary files that a killed run left behind."""
+    if project.root in _locked.get():
+        yield
+        return
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    with (project.state_dir / "lock").open("ab") as handle:
+        if not _try_lock(handle.fileno()):
+            raise BriefgenError(
+                "another briefgen run is writing to this project; wait for it to finish, "
+                "then run this again"
+            )
+        token = _locked.set(_locked.get() | {project.root})
+        try:
+            for folder, depth in (
+                (project.docs_dir, 2),
+                (project.issues_dir, 0),
+                (project.outbox_dir, 1),
+                (project.state_dir, 0),
+            ):
+                for leftover in atomic_files.remove_leftovers(folder, depth=depth):
+                    log.debug("Removed %s (left by an interrupted run)", leftover)
+            yield
+        finally:
+            _locked.reset(token)
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        return True  # no flock: runs are not kept apart
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def build_site(project: Project) -> Path:
-    """Run MkDocs into a temporary folder, then swap it in: `site/` is never half-built."""
+    """Run MkDocs into a temporary folder, then swap it in: `site/` is never half-built.
+
+    Killed at any moment, a build leaves `site/` as the previous complete site or the new
+    complete one (`atomic_files.replace_folder`): never absent once a build has finished,
+    never a mix. Where the swap takes two renames, the next build first puts back a previous
+    site that a kill between them left aside.
+    """
     from mkdocs.commands.build import build as mkdocs_build
 
     site_dir = project.site_dir
     staging = site_dir.with_name(f".{site_dir.name}.new")
     retired = site_dir.with_name(f".{site_dir.name}.old")
+    if atomic_files.recover_folder(site_dir, retired):
+        log.info("Put back %s: an interrupted build had set it aside", site_dir.name)
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
-    _pin_build_date(project)
     staged = load_project(project.root, site_dir=str(staging))
-    mkdocs_build(staged.mkdocs)
-    if site_dir.exists():
-        site_dir.rename(retired)
-    staging.rename(site_dir)
-    shutil.rmtree(retired, ignore_errors=True)
+    with _pinned_build_date(project):
+        mkdocs_build(staged.mkdocs)
+    atomic_files.replace_folder(staging, site_dir, retired)
     log.info("Site built in %s", _display(site_dir, project.root))
     return site_dir
 
 
-def _pin_build_date(project: Project) -> None:
+@contextlib.contextmanager
+def _pinned_build_date(project: Project) -> Iterator[None]:
     """MkDocs stamps the build time into sitemap.xml.gz; pin it to the newest brief so two
-    builds of the same briefs are byte-identical (reproducible-builds SOURCE_DATE_EPOCH)."""
+    builds of the same briefs are byte-identical (reproducible-builds SOURCE_DATE_EPOCH).
+    Only while MkDocs runs: a later build in the same process pins its own date."""
     if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
         return
     briefs = load_briefs(project)
     newest = max((b.added for b in briefs), default=dt.date(2000, 1, 1))
     epoch = dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC)
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch.timestamp()))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def plan_issues(project: Project, briefs: Iterable[Brief]) -> list[Issue]:

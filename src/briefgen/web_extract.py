@@ -27,6 +27,7 @@ MIN_WORDS = 40
 """Fewer words than this (two CJK characters count as one) is a stub, not an article."""
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_META_CHARS = 200
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DATE_WINDOW = 8
 """Text nodes after the headline searched for a printed date."""
 
@@ -133,6 +134,12 @@ def extract_file(path: Path, display: str | None = None) -> Article:
         data = path.read_bytes()
     except OSError as error:
         raise IngestError(shown, f"cannot read: {error.strerror}", "check the path") from None
+    if not data.strip():
+        raise IngestError(shown, "empty file", "save the article's page into it or delete it")
+    if data.startswith(_UTF16_BOMS):
+        raise IngestError(shown, "cannot decode: UTF-16 is not supported", "save it as UTF-8")
+    if b"\x00" in data[:8192]:
+        raise IngestError(shown, "binary file, not HTML", "save the article's page as HTML")
     return extract(decode_body(data, where=shown), None, shown)
 
 
