@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from click.testing import CliRunner, Result
 
 from briefgen import brief_files
@@ -75,3 +76,11 @@ def test_the_same_story_from_two_outlets_becomes_one_brief_with_also(project_dir
     assert len(horse) == 1, [b.title for b in horse]
     assert [source.name for source in horse[0].also] == [stories["horse-rewrite"]["outlet"]]
     assert "Merged seeds/horse-rewrite.txt into seeds/horse-autowire.txt" in result.output
+    assert run("build").exit_code == 0
+    page = BeautifulSoup(
+        (project_dir / "site" / horse[0].url / "index.html").read_text("utf-8"), "html.parser"
+    )
+    also = page.find("p", class_="also")
+    assert also is not None
+    outlet = stories["horse-rewrite"]["outlet"]
+    assert also.get_text(" ", strip=True) == f"Also reported by: {outlet}"

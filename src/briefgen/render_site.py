@@ -142,6 +142,8 @@ class BriefView:
     companies: tuple[Link, ...]
     themes: tuple[Link, ...]
     edited: bool
+    also: tuple[SourceView, ...] = ()
+    """Other outlets that reported the story ("Also reported by")."""
 
 
 @dataclass(frozen=True)
@@ -431,6 +433,11 @@ def brief_view(
         published=brief.published,
         added=brief.added,
         source=source_view(clean_text(brief.source.name or ""), brief.source.url),
+        also=tuple(
+            source_view(clean_text(other.name or ""), other.url)
+            for other in brief.also
+            if other.name or safe_http_url(other.url)
+        ),
         byline=byline_text(clean_text(brief.byline or "")),
         language=language,
         # A name and its alias both listed lead to one page: one chip.
