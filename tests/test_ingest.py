@@ -701,6 +701,24 @@ def test_masthead_above_the_headline_is_the_outlet_when_repeated() -> None:
     assert article.paragraphs == (BODY,)
 
 
+def test_dateline_leaves_the_text_and_names_the_outlet() -> None:
+    """ "(CNN)" opening the body is no part of the article: the derived title and the first
+    sentence start after it, and the agency becomes the outlet when the page names none."""
+    article = parse_text("(CNN)Two American women have been arrested in Rome. They were fined.")
+    assert article.title == "Two American women have been arrested in Rome"
+    assert article.paragraphs == (
+        "Two American women have been arrested in Rome. They were fined.",
+    )
+    assert article.source.name == "CNN"
+    wire = parse_text(f"Battery Plant Planned\n\nBEIJING, March 3 (Reuters) - {BODY}")
+    assert wire.title == "Battery Plant Planned"
+    assert wire.paragraphs == (BODY,)
+    assert wire.source.name == "Reuters"
+    named = parse_text(f"Reuters\nBattery Plant Planned\nReuters\n\nTokyo (CNN) -- {BODY}")
+    assert named.source.name == "Reuters"  # the page's own outlet wins
+    assert named.paragraphs == (BODY,)
+
+
 def test_one_word_headline_above_hard_wrapped_text_stays_the_title() -> None:
     text = "Breakthrough\nNorthwind and Contoso said on Monday they would\nbuild a plant.\n"
     article = parse_text(text)

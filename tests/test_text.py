@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefgen.text import content_words, count_words, has_cjk, is_cjk, split_sentences, words
+from briefgen.text import (
+    content_words,
+    count_words,
+    has_cjk,
+    is_cjk,
+    split_sentences,
+    strip_dateline,
+    words,
+)
 
 
 @pytest.mark.parametrize(
@@ -136,3 +144,50 @@ def test_cjk_detection_and_word_counts() -> None:
     assert not has_cjk("Haier")
     assert count_words("Haier Group holds 51.2% of it.") == 6
     assert count_words("海尔集团表示不会造整车") == 6  # two characters count as one word
+
+
+DATELINES = [
+    ("(CNN)Share, and your gift will be multiplied.", "CNN"),
+    ("(CNN) -- Toyota recalled 1 million cars.", "CNN"),
+    ("Tokyo (CNN)Police in Japan say they arrested a man.", "CNN"),
+    ("BEIJING, March 3 (Reuters) - Xiaomi said it sold cars.", "Reuters"),
+    ("Washington, D.C. (CNN) -- The Senate voted.", "CNN"),
+    ("(The Hollywood Reporter)Jessie Usher has been cast.", "The Hollywood Reporter"),
+    ("Paris (Mashable) -- A man rode a bike.", "Mashable"),
+    ("WASHINGTON -- The Senate voted on Monday.", None),
+    ("新华社北京3月3日电（记者 张三）比亚迪与华为签署协议。", "新华社"),
+]
+DATELINE_RESTS = [
+    "Share, and your gift will be multiplied.",
+    "Toyota recalled 1 million cars.",
+    "Police in Japan say they arrested a man.",
+    "Xiaomi said it sold cars.",
+    "The Senate voted.",
+    "Jessie Usher has been cast.",
+    "A man rode a bike.",
+    "The Senate voted on Monday.",
+    "比亚迪与华为签署协议。",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "outlet", "rest"),
+    [(text, outlet, rest) for (text, outlet), rest in zip(DATELINES, DATELINE_RESTS, strict=True)],
+)
+def test_datelines_are_stripped_with_their_outlet(text: str, outlet: str | None, rest: str) -> None:
+    assert strip_dateline(text) == (rest, outlet)
+    assert text.endswith(rest)  # the rest is a suffix: still grounded in the text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '(It) felt good at the time," he said.',
+        "Sen. John McCain (R-Arizona) said the vote would pass.",
+        "March 10, 2015 . We're truly international.",
+        "(CNN)",
+        "The company (NYSE: ABC) rose 5 percent.",
+    ],
+)
+def test_text_without_a_dateline_is_left_alone(text: str) -> None:
+    assert strip_dateline(text) == (text, None)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from briefgen.errors import IngestError
 from briefgen.models import Article, Source
+from briefgen.text import strip_dateline
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".text", ".html", ".htm")
 SEED_LISTS = frozenset({"urls.txt", "feeds.txt"})
@@ -194,6 +195,8 @@ _TRAILING_OUTLET = re.compile(
     + r"])\s*|^)[（(](?:(?:来源|(?i:source))\s*[:：]\s*)?"
     r"(?P<name>[^()（）]{2,40})[)）]$"
 )
+_TRAILING_OUTLET_SPAN = 80
+"""A trailing outlet is found within this many characters of the end of the last line."""
 _END_MARK = re.compile(r"\s*[（(]完[)）]$")  # Chinese wire copy closes with "(end)"
 _SMALL_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "at", "de", "a", "&", "-"})
 _TITLE_STOP_WORDS = frozenset(
@@ -297,6 +300,11 @@ def parse_text(text: str, file: str | None = None) -> Article:
     why, takeaways = _take_sections(lines)
     _take_trailing_outlet(lines, meta)
     paragraphs = _paragraphs(lines)
+    if paragraphs:
+        # "(CNN) -- ", "BEIJING, March 3 (Reuters) - ": the dateline is not article text.
+        paragraphs[0], outlet = strip_dateline(paragraphs[0])
+        if outlet is not None and not meta.outlets:
+            meta.outlets.append(outlet)
     if title is None:
         title = _derive_title([*paragraphs, why or "", *takeaways])
     if not title or not (paragraphs or why or takeaways):
@@ -561,7 +569,7 @@ def _is_cjk_text(text: str) -> bool:
 
 
 def _language(text: str) -> str:
-    return "zh" if _is_cjk_text(text) else "en"
+    return "zh" if _CJK.search(text) and _is_cjk_text(text) else "en"
 
 
 def _ends_sentence(line: str) -> bool:
@@ -792,7 +800,8 @@ def _take_outlet_lines(
     next to a date or byline line. Blanks them wherever they appear."""
     known = {_key(outlet) for outlet in meta.outlets}
     present = [i for i in header if lines[i] and not _is_section_heading(lines[i])]
-    counts = Counter(_key(lines[i]) for i in present)
+    # Only short lines can be outlets: long ones are not counted (keys of prose cost time).
+    counts = Counter(_key(lines[i]) for i in present if len(lines[i]) <= MAX_OUTLET_CHARS)
     skip = _key(title) if title else None
     outlets: list[str] = []
     for i in present:
@@ -965,8 +974,10 @@ def _take_trailing_outlet(lines: list[str], meta: _Meta) -> None:
     last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i]), None)
     if last is None:
         return
-    lines[last] = _END_MARK.sub("", lines[last])
-    match = _TRAILING_OUTLET.search(lines[last])
+    if lines[last].endswith(("完)", "完）")):
+        lines[last] = _END_MARK.sub("", lines[last])
+    # The bracketed name closes the line: search only its tail (long lines cost time).
+    match = _TRAILING_OUTLET.search(lines[last], max(0, len(lines[last]) - _TRAILING_OUTLET_SPAN))
     if match is None:
         return
     name = match["name"].strip()

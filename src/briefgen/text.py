@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+
+def word_set(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a string, as a set (for readable word lists)."""
+    return frozenset(text.split())
+
+
 # Han ideographs (incl. extension A and compatibility forms) and Japanese kana.
 CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK = re.compile(f"[{CJK_CHARS}]")
@@ -19,12 +25,39 @@ _EN_END = re.compile(rf"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9{CJK_CH
 # A Chinese sentence ends after 。！？； or …… (plus closing quotes); nothing need follow.
 _ZH_END = re.compile(r"(?:[。！？；]+|……)[”’」』）)]*")
 _BLANK_LINE = re.compile(r"\n\s*\n")
+
+# --- datelines --------------------------------------------------------------------------------
+
+# News agencies that open a dateline after a place name: "Tokyo (CNN)", "BEIJING (Reuters) -".
+_AGENCIES = (
+    r"CNN|CNN Money|CNNMoney|CNN Student News|Reuters|AP|AFP|Bloomberg|Xinhua|UPI|EFE|dpa|ANSA"
+    r"|Kyodo|Yonhap|TASS|PTI|IANS|Axios|Caixin|Nikkei|Gasgoo|BBC|NPR|NYT|WSJ"
+)
+_OUTLET_NAME = r"[A-Z][\w.&'’\-]*(?: (?:of |the |and |& )?[A-Z][\w.&'’\-]*){0,4}"
+_PLACE = r"[A-Z][\w.'’\-]*(?:,? [A-Za-z0-9][\w.'’\-]*){0,5}?\s*"
+_DASH = r"(?:--|[-—–])"
+_DATELINE_PATTERNS = (
+    # "(CNN)", "(CNN) -- ", "(The Hollywood Reporter) -- ": an outlet in brackets opens the text.
+    re.compile(rf"\((?P<outlet>{_OUTLET_NAME})\)\s*(?:{_DASH}\s*)?(?=\S)"),
+    # "Tokyo (CNN)", "BEIJING, March 3 (Reuters) - ": a place, then a known agency.
+    re.compile(rf"{_PLACE}\((?P<outlet>{_AGENCIES})\)\s*(?:{_DASH}\s*)?(?=\S)"),
+    # "Paris (Mashable) -- ": a place and any outlet, when a dash follows.
+    re.compile(rf"{_PLACE}\((?P<outlet>{_OUTLET_NAME})\)\s*{_DASH}\s*(?=\S)"),
+    # "WASHINGTON -- ", "LONDON, England — "
+    re.compile(r"[A-Z]{2,}(?:[ .'\-][A-Z]{2,})*(?:,\s*[A-Z][A-Za-z.\- ]{1,30})?\s+(?:--|—|–)\s+"),
+    # 新华社北京3月3日电（记者 张三）, 本报讯（记者 李四）
+    re.compile(
+        rf"(?:(?P<outlet>[{CJK_CHARS}]{{2,8}}(?:社|网|报))[{CJK_CHARS}]{{0,4}}"
+        r"(?:\d{1,2}月\d{1,2}日)?电|本报讯)\s*(?:[（(][^）)]{0,30}[）)])?\s*[，,：:]?\s*"
+    ),
+)
+# Words in brackets at the start of a text that are not an outlet: "(It) felt good".
+_NOT_OUTLETS = word_set(
+    "It He She They We I You This That These Those There Here A An The Left Right Above Below "
+    "Top Bottom Inset File Update Updated Editor Note Video Watch Photo Photos Pictured"
+)
 _NEXT_WORD = re.compile(r"\s+[\"'“‘(\[]*([A-Za-z]+)")
-
-
-def word_set(text: str) -> frozenset[str]:
-    """The whitespace-separated words of a string, as a set (for readable word lists)."""
-    return frozenset(text.split())
+_NEXT_DIGIT = re.compile(r"[ \t\n\"'“‘(\[]*\d")
 
 
 # Never the end of a sentence: titles before a name.
@@ -68,8 +101,10 @@ def has_cjk(text: str) -> bool:
 
 def is_cjk(text: str) -> bool:
     """True when the text is mainly CJK: its CJK characters outnumber its Latin letters."""
+    if _CJK.search(text) is None:
+        return False
     cjk = len(_CJK.findall(text))
-    return cjk > 0 and cjk >= len(_LATIN_LETTER.findall(text))
+    return cjk >= len(_LATIN_LETTER.findall(text))
 
 
 def count_words(text: str) -> int:
@@ -83,6 +118,8 @@ def count_words(text: str) -> int:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens for scoring; a run of CJK characters becomes its bigrams."""
+    if _CJK.search(text) is None:
+        return _TOKEN.findall(text.lower())
     tokens: list[str] = []
     for token in _TOKEN.findall(text.lower()):
         if token[0] >= "\u3040":  # a CJK run (Latin tokens are below U+0250)
@@ -104,8 +141,8 @@ def content_only(tokens: list[str]) -> set[str]:
     """The distinct tokens of a `words` list that carry meaning."""
     return {
         w
-        for w in tokens
-        if w not in STOPWORDS and w not in CJK_STOP_BIGRAMS and (len(w) > 1 or w >= "\u3040")
+        for w in set(tokens).difference(STOPWORDS, CJK_STOP_BIGRAMS)
+        if len(w) > 1 or w >= "\u3040"
     }
 
 
@@ -114,24 +151,21 @@ def _ends_sentence(text: str, end: re.Match[str]) -> bool:
     punct = end.group()
     if not punct.startswith(".") or punct.startswith(".."):
         return True  # ! ? and ellipses always end a sentence here
-    start = end.start()
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    token = text[start : end.start()].lstrip("\"'“‘([")
+    stop = end.start()
+    start = max(text.rfind(" ", 0, stop), text.rfind("\n", 0, stop), text.rfind("\t", 0, stop))
+    token = text[start + 1 : stop].lstrip("\"'“‘([")
     if not token:
         return True
     key = token.lower()
-    following = _NEXT_WORD.match(text, end.end())
-    next_word = following.group(1) if following else ""
-    next_is_number = text[end.end() :].lstrip(" \t\n\"'“‘([")[:1].isdigit()
     if key in _TITLES:
         return False
     if key in _BEFORE_NUMBER:
-        return not next_is_number
+        return _NEXT_DIGIT.match(text, end.end()) is None
     if len(token) == 1 and token.isalpha() and token.isupper():
         return False  # an initial: J. K. Rowling
     if key in _MAYBE_FINAL or _DOTTED.match(token):
-        return next_word.lower() in _OPENERS
+        following = _NEXT_WORD.match(text, end.end())
+        return following is not None and following.group(1).lower() in _OPENERS
     return True
 
 
@@ -163,3 +197,27 @@ def split_sentences(paragraph: str) -> list[str]:
         for piece in pieces:
             sentences.extend(s.strip() for s in _split_english(piece))
     return [s for s in sentences if s]
+
+
+def strip_dateline(text: str) -> tuple[str, str | None]:
+    """The text without the dateline that opens it, and the outlet the dateline names.
+
+    "(CNN)Share, and ..." → ("Share, and ...", "CNN"); "BEIJING, March 3 (Reuters) - Xiaomi
+    said ..." → ("Xiaomi said ...", "Reuters"); "WASHINGTON -- The ..." → ("The ...", None);
+    "新华社北京3月3日电（记者 张三）比亚迪..." → ("比亚迪...", "新华社"). The rest is always a
+    suffix of the text; a text that is only a dateline, or has none, comes back as it is.
+    """
+    if not text or not (text[0] == "(" or text[0].isupper() or has_cjk(text[:12])):
+        return text, None
+    for pattern in _DATELINE_PATTERNS:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        outlet = match.groupdict().get("outlet")
+        if outlet is not None and outlet in _NOT_OUTLETS:
+            continue
+        rest = text[match.end() :]
+        if not rest or rest[0].islower():
+            continue
+        return rest, outlet
+    return text, None
