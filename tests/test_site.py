@@ -9,8 +9,9 @@ import pytest
 
 from briefgen import render_site
 from briefgen.models import Brief, Company, Issue, Source, Theme
-from briefgen.render_site import Link, PageSpec, plan_site, safe_http_url, site_pages
+from briefgen.render_site import Link, PageSpec, plan_site, site_pages
 from briefgen.slugs import slugify
+from briefgen.urls import safe_http_url
 
 THEMES = (
     Theme("smart-home-iot", "Smart home & IoT integration"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit
 
 from briefgen import brief_files, ingest, tagging
 from briefgen.config import Project
 from briefgen.errors import BriefFileError, IngestError
 from briefgen.models import Article, Brief
+from briefgen.urls import safe_http_url
 
 log = logging.getLogger("briefgen")
 
@@ -53,7 +53,7 @@ def check_brief(project: Project, brief: Brief) -> tuple[Article | None, list[st
         problems.append("the summary is empty")
     if not 1 <= len(brief.takeaways) <= 5:
         problems.append(f"has {len(brief.takeaways)} key takeaways; a brief needs 1 to 5")
-    if brief.source.url and not is_web_url(brief.source.url):
+    if brief.source.url and not safe_http_url(brief.source.url):
         problems.append(f"source url {brief.source.url!r} is not an http(s) URL")
     if not brief.source.file:
         return None, problems
@@ -88,11 +88,3 @@ def ungrounded(brief: Brief, article_text: str) -> list[str]:
 
 def _normalise(text: str) -> str:
     return " ".join(text.split())
-
-
-def is_web_url(url: str) -> bool:
-    """http(s) with a host and no whitespace or control characters (EMAIL.md X5)."""
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)

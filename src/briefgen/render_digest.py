@@ -28,6 +28,7 @@ from briefgen.atomic_files import atomic_write
 from briefgen.config import Project
 from briefgen.errors import ConfigError, EmptyIssueError
 from briefgen.models import Brief, Issue
+from briefgen.urls import safe_http_url
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -204,7 +205,7 @@ class _OtherReport:
 def _other_reports(brief: Brief) -> tuple[_OtherReport, ...]:
     reports = []
     for source in brief.also:
-        safe = _safe_source_url(source.url)
+        safe = safe_http_url(source.url)
         label = _clean(source.name or "") or (_display_domain(safe) if safe else "")
         if label:
             https = safe if safe and safe.lower().startswith("https:") else None
@@ -375,7 +376,7 @@ def _story(brief: Brief, number: int, issue: Issue, settings: DigestSettings) ->
         )
         if part
     )
-    safe = _safe_source_url(brief.source.url)
+    safe = safe_http_url(brief.source.url)
     domain = _display_domain(safe) if safe else None
     return _Story(
         number=number,
@@ -604,21 +605,7 @@ def _fit(text: str, room: int) -> str:
 
 
 def _is_https(url: str) -> bool:
-    return _safe_source_url(url) is not None and url.lower().startswith("https://")
-
-
-def _safe_source_url(url: str | None) -> str | None:
-    """`url` when it is http(s) with a host and no whitespace or control characters (X5)."""
-    if not url or any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # e.g. a malformed IPv6 literal: not a link we can vouch for
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or not host:
-        return None
-    return url
+    return safe_http_url(url) is not None and url.lower().startswith("https://")
 
 
 def _display_domain(url: str) -> str:

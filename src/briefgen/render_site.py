@@ -16,6 +16,7 @@ import nh3
 
 from briefgen import group, network
 from briefgen.models import Brief, Company, Group, Issue, Theme
+from briefgen.urls import safe_http_url
 
 TOP_LEVEL: tuple[tuple[str, str], ...] = (
     ("Home", "index.md"),
@@ -78,7 +79,6 @@ class CompanyRegistry(group.CompanyDirectory, Protocol):
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Whitespace (any script), C0 and C1 controls: a URL holding one is not linked (DESIGN X5).
-_UNSAFE_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 # Control characters (but tab, LF, CR): invisible, and not allowed in XML or HTML text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -344,24 +344,6 @@ def format_date(value: dt.date | None) -> str:
 def iso_date(value: dt.date | None) -> str:
     """`2026-04-13`, for `<time datetime>`."""
     return value.isoformat() if value is not None else ""
-
-
-def safe_http_url(url: str | None) -> str | None:
-    """The URL when it is http(s) with a host and no whitespace or control characters, else None.
-
-    Autoescaping does not stop `javascript:` in an `href`, so this is the only gate for links
-    taken from articles.
-    """
-    if not url or _UNSAFE_URL_CHAR.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or not parts.hostname:
-        return None
-    return url
 
 
 def source_view(name: str | None, url: str | None) -> SourceView:
