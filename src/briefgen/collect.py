@@ -104,7 +104,7 @@ def _read_local(
     except IngestError as error:
         result.failed.append((", ".join(map(str, paths)), error.message))
         return []
-    digests = {_display(path, root): (path, _file_digest(path)) for path in files}
+    digests = {display_path(path, root): (path, _file_digest(path)) for path in files}
     members: dict[str, list[str]] = {}
     for display in digests:
         primary = cache.merged_into(display)
@@ -238,7 +238,7 @@ def _file_digest(path: Path) -> str:
         return ""  # unreadable: reading it again reports why
 
 
-def _display(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
     """A path as the user thinks of it: relative to the project when inside it."""
     try:
         return path.resolve().relative_to(root).as_posix()

@@ -105,7 +105,7 @@ def build(project: Project, *, refresh: bool = False) -> BriefReport:
         build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
         try:
             preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
-            log.info("Digest preview written to %s", _display(preview, project.root))
+            log.info("Digest preview written to %s", collect.display_path(preview, project.root))
         except EmptyIssueError as error:
             log.warning("No digest issue: %s", error.message)
     return report
@@ -410,7 +410,7 @@ def build_site(project: Project) -> Path:
     with _pinned_build_date(project):
         mkdocs_build(staged.mkdocs)
     atomic_files.replace_folder(staging, site_dir, retired)
-    log.info("Site built in %s", _display(site_dir, project.root))
+    log.info("Site built in %s", collect.display_path(site_dir, project.root))
     return site_dir
 
 
@@ -582,7 +582,8 @@ def send_digest(
     )
     web_copy = project.site_dir / "issues" / issue.id / "index.html"
     atomic_write(web_copy, render_digest.web_copy(issue, settings))
-    log.info("Web copy: %s (publish it before sending)", _display(web_copy, project.root))
+    shown = collect.display_path(web_copy, project.root)
+    log.info("Web copy: %s (publish it before sending)", shown)
     with subscribers.database(subscribers_db(project)) as conn:
         if not subscribers.counts(conn)["active"] and not sum(send.ledger(conn, issue.id).values()):
             raise BriefgenError(
@@ -603,7 +604,7 @@ def send_digest(
         send.prepare(conn, outgoing)
         if issue.number not in {r.number for r in issue_records.load_closed(project.issues_dir)}:
             record = issue_records.close(issue, project.issues_dir)
-            log.info("Closed issue %s (%s)", issue.id, _display(record, project.root))
+            log.info("Closed issue %s (%s)", issue.id, collect.display_path(record, project.root))
         return send.deliver(
             conn, outgoing, transport, limits=limits, sleep=sleep, progress=progress
         )
@@ -622,11 +623,3 @@ def settle_stuck(
 
 def _theme_titles(project: Project) -> dict[str, str]:
     return {theme.id: theme.title for theme in Analysis.for_project(project).themes}
-
-
-def _display(path: Path, root: Path) -> str:
-    """A path as the user thinks of it: relative to the project when inside it."""
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
