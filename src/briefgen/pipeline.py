@@ -38,7 +38,7 @@ from briefgen.models import Article, Brief, Generated, Issue, Theme
 from briefgen.workers import Workers
 
 if TYPE_CHECKING:
-    from briefgen import send
+    from briefgen import render_digest, send
 
 log = logging.getLogger("briefgen")
 T = TypeVar("T")
@@ -447,8 +447,7 @@ def render_digest_preview(
     """Render an issue's preview message into `outbox/<id>/preview.eml`."""
     from briefgen import render_digest
 
-    issue = issue_for(project, issue_id, since=since, until=until)
-    settings = render_digest.settings_for(project, _theme_titles(project))
+    issue, settings = _issue_and_settings(project, issue_id, since, until)
     return render_digest.write_preview(issue, settings, project.outbox_dir)
 
 
@@ -462,8 +461,7 @@ def render_digest_web_copy(
     """Write an issue's web copy to `site/issues/<id>/index.html` (outside a full site build)."""
     from briefgen import render_digest
 
-    issue = issue_for(project, issue_id, since=since, until=until)
-    settings = render_digest.settings_for(project, _theme_titles(project))
+    issue, settings = _issue_and_settings(project, issue_id, since, until)
     target = project.site_dir / "issues" / issue.id / "index.html"
     atomic_write(target, render_digest.web_copy(issue, settings))
     return target
@@ -619,6 +617,15 @@ def settle_stuck(
     issue = issue_for(project, issue_id)
     with subscribers.database(subscribers_db(project)) as conn:
         return send.mark_stuck(conn, issue.id, outcome)
+
+
+def _issue_and_settings(
+    project: Project, issue_id: str | None, since: dt.date | None, until: dt.date | None
+) -> tuple[Issue, render_digest.DigestSettings]:
+    from briefgen import render_digest
+
+    issue = issue_for(project, issue_id, since=since, until=until)
+    return issue, render_digest.settings_for(project, _theme_titles(project))
 
 
 def _theme_titles(project: Project) -> dict[str, str]:

@@ -32,7 +32,7 @@ from typing import Literal, Protocol
 
 from briefgen.atomic_files import atomic_write
 from briefgen.errors import BriefgenError, ConfigError
-from briefgen.subscribers import Subscriber, now_text, set_status, transaction
+from briefgen.subscribers import Subscriber, from_row, now_text, set_status, transaction
 
 log = logging.getLogger("briefgen")
 
@@ -405,7 +405,7 @@ def prepare(conn: sqlite3.Connection, outgoing: Outgoing, now: dt.datetime | Non
         ).fetchone()
         rows = [] if started else _active(conn)
         for row in rows:
-            subscriber = _subscriber(row)
+            subscriber = from_row(row)
             conn.execute(
                 "INSERT INTO deliveries (issue_id, subscriber_id, message_id, status, "
                 "attempts, updated_at) VALUES (?, ?, ?, 'pending', 0, ?)",
@@ -528,17 +528,6 @@ def sent_since(conn: sqlite3.Connection, moment: dt.datetime) -> int:
     return int(row[0])
 
 
-def _subscriber(row: sqlite3.Row) -> Subscriber:
-    return Subscriber(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        status=row["status"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
-
-
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -583,7 +572,7 @@ def deliver(
             issue_id,
         )
     todo = [
-        (_subscriber(row), str(row["message_id"]))
+        (from_row(row), str(row["message_id"]))
         for row in conn.execute(
             "SELECT s.*, d.message_id FROM deliveries d JOIN subscribers s "
             "ON s.id = d.subscriber_id WHERE d.issue_id = ? AND d.status IN "
@@ -737,7 +726,7 @@ def write_outbox(
             if old.name != PREVIEW_FILE:
                 old.unlink()
     for done, row in enumerate(rows, 1):
-        subscriber = _subscriber(row)
+        subscriber = from_row(row)
         message = outgoing.message_for(subscriber, outgoing.message_id_for(subscriber), now())
         target = folder / f"{subscriber.id:06d}-{_file_safe(subscriber.email)}.eml"
         atomic_write(target, message.as_bytes())

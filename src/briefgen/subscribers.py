@@ -169,7 +169,8 @@ def now_text(now: dt.datetime | None = None) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def _row(row: sqlite3.Row) -> Subscriber:
+def from_row(row: sqlite3.Row) -> Subscriber:
+    """A subscriber from a row of the `subscribers` table (or a join that selects its columns)."""
     return Subscriber(
         id=row["id"],
         email=row["email"],
@@ -190,7 +191,7 @@ def find(conn: sqlite3.Connection, address: str) -> Subscriber | None:
     except InvalidAddress:
         return None
     row = conn.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
-    return _row(row) if row else None
+    return from_row(row) if row else None
 
 
 def find_by_token(
@@ -210,7 +211,7 @@ def listing(conn: sqlite3.Connection, status: str | None = None) -> list[Subscri
     else:
         _check_status(status)
         rows = conn.execute("SELECT * FROM subscribers WHERE status = ? ORDER BY id", (status,))
-    return [_row(row) for row in rows]
+    return [from_row(row) for row in rows]
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -268,7 +269,7 @@ def add(
                 "subscribe again"
             )
         subscriber = conn.execute("SELECT * FROM subscribers WHERE email = ?", (email,)).fetchone()
-    return _row(subscriber), changed
+    return from_row(subscriber), changed
 
 
 def set_status(
