@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefgen import dedupe, fetch, ingest, sources, web_extract
+from briefgen import dedupe, fetch, ingest, sources, story_index, web_extract
 from briefgen.atomic_files import atomic_write
 from briefgen.errors import IngestError
 from briefgen.models import Article, Source
@@ -27,6 +29,23 @@ class Collected:
     display: str
     article: Article
     also: tuple[Source, ...] = ()
+    replaces: str | None = None
+    """The id of a brief written in an earlier run for this same story, whose place this one
+    takes: this report came out earlier (or is fuller) than that brief's."""
+
+
+@dataclass(frozen=True)
+class Attached:
+    """Reports read this run of a story briefed in an earlier run, whose primary stays: the
+    brief only lists them under `also`."""
+
+    displays: tuple[str, ...]
+    brief: str
+    """The id of the story's brief."""
+    primary: str
+    """The source the brief was made from."""
+    also: tuple[Source, ...]
+    """The brief's "Also reported by", these reports included, in the within-run order."""
 
 
 @dataclass
@@ -41,10 +60,23 @@ class Gathering:
     """(source, one-line reason)."""
     merged: list[tuple[str, str]] = field(default_factory=list)
     """(source, source it was merged into): the same story, reported again."""
+    attached: list[Attached] = field(default_factory=list)
+    """New reports of stories briefed in earlier runs."""
+    repeats_edited: list[tuple[str, str]] = field(default_factory=list)
+    """(source, brief id): a new report of a story whose brief was edited by hand, so it is
+    not rewritten: the report is left out."""
 
     @property
     def total(self) -> int:
-        return len(self.fresh) + len(self.settled) + len(self.failed) + len(self.merged)
+        attached = sum(len(item.displays) for item in self.attached)
+        return (
+            len(self.fresh)
+            + len(self.settled)
+            + len(self.failed)
+            + len(self.merged)
+            + attached
+            + len(self.repeats_edited)
+        )
 
 
 def gather(
@@ -57,11 +89,16 @@ def gather(
     site_url: str = "",
     entities: Callable[[Article], Iterable[str]] | None = None,
     refresh: bool = False,
+    briefed: Mapping[str, bool] | None = None,
 ) -> Gathering:
     """Read every input: files and folders (`.txt`, `.md`, `.html`), URLs, feed URLs and feed
     files. A seed whose bytes did not change since the last run and whose brief is `settled`
     (current or edited by hand) is not read again; a web page already fetched is not
-    requested again unless `refresh`. Failures are collected, never raised."""
+    requested again unless `refresh`. Failures are collected, never raised.
+
+    `briefed` maps the id of every brief in the project to whether it was edited by hand:
+    with it, reports of stories briefed in earlier runs (kept in the story index) join those
+    stories instead of becoming new ones."""
     result = Gathering()
     local: list[Path] = []
     web: list[str] = []
@@ -77,11 +114,15 @@ def gather(
             local.append(Path(item))
     cache = _SeedCache(state_dir / "seeds.json")
     skipped: set[str] = set()
-    read = _read_local(local, root, cache, settled, workers, result, skipped)
-    read += _read_web(web, state_dir, site_url, refresh, result)
-    read = _merged_before(read, cache, skipped, result)
-    _merge_stories(read, result, entities)
-    _remember(read, cache, result)
+    with contextlib.closing(story_index.StoryIndex.in_state_dir(state_dir)) as index:
+        stories = _StoryMemory(index, briefed, root) if briefed is not None else None
+        indexed = stories.indexed if stories is not None else None
+        read = _read_local(local, root, cache, settled, workers, result, skipped, indexed)
+        read += _read_web(web, state_dir, site_url, refresh, result)
+        read = _merged_before(read, cache, skipped, result)
+        _merge_stories(read, result, entities, stories, cache)
+        _remember(read, cache, result)
+        index.commit()
     cache.save()
     return result
 
@@ -94,11 +135,13 @@ def _read_local(
     workers: Workers,
     result: Gathering,
     skipped: set[str],
+    indexed: set[str] | None = None,
 ) -> list[tuple[str, Article]]:
     """Read the seed files that need it. A story is skipped unread, all of it or none of it:
     its primary seed when its bytes did not change and its brief is `settled`, with the seeds
     merged into it last run when their bytes did not change either. Reading only part of a
-    story would make its other reports look like new stories (a new brief on every rebuild)."""
+    story would make its other reports look like new stories (a new brief on every rebuild).
+    A story missing from the story `indexed` is read once more, to be fingerprinted."""
     try:
         files = ingest.discover(paths)
     except IngestError as error:
@@ -121,6 +164,8 @@ def _read_local(
         if known is None or not cache.entries[primary][0]:
             return False
         if primary in digests and not unchanged(primary):
+            return False
+        if indexed is not None and known not in indexed:
             return False
         return settled(known) and all(unchanged(member) for member in members.get(primary, []))
 
@@ -199,34 +244,162 @@ def _merge_stories(
     read: list[tuple[str, Article]],
     result: Gathering,
     entities: Callable[[Article], Iterable[str]] | None,
+    stories: _StoryMemory | None = None,
+    cache: _SeedCache | None = None,
 ) -> None:
     """One entry per story: exact copies and near-duplicates (rewrites, syndicated copies,
-    translations) collapse into their primary, which lists the others as `also`."""
+    translations) collapse into their primary, which lists the others as `also`. With the
+    `stories` of earlier runs, a story briefed before takes in its new reports."""
     display_of = {id(article): display for display, article in read}
     unique: list[Article] = []
     seen: dict[str, str] = {}
-    copies: list[tuple[str, str]] = []
+    copies: dict[str, list[str]] = {}
     for display, article in read:
         if article.id in seen:
-            copies.append((display, seen[article.id]))
+            copies[seen[article.id]].append(display)
         else:
             seen[article.id] = display
+            copies[display] = []
             unique.append(article)
-    story_of: dict[str, str] = {}
-    for story in dedupe.cluster(unique, entities=entities):
+    prints = [dedupe.fingerprint(article, entities=entities) for article in unique]
+    clusters = dedupe.cluster(unique, entities=entities, prints=prints)
+
+    def displays(article: Article) -> list[str]:
+        """The source of a report and of its exact copies."""
+        first = display_of[id(article)]
+        return [first, *copies[first]]
+
+    def new_story(story: dedupe.Cluster, also: tuple[Source, ...], replaces: str | None) -> None:
         primary = display_of[id(story.primary)]
-        result.fresh.append(Collected(primary, story.primary, story.also))
-        result.merged += [(display_of[id(other)], primary) for other in story.others]
-        story_of.update((display_of[id(other)], primary) for other in story.others)
-    # An exact copy joins the story of the report it copies (which may itself be merged).
-    result.merged += [(display, story_of.get(first, first)) for display, first in copies]
+        result.fresh.append(Collected(primary, story.primary, _shown(also), replaces))
+        result.merged += [(d, primary) for d in displays(story.primary)[1:]]
+        result.merged += [(d, primary) for other in story.others for d in displays(other)]
+        for article in (story.primary, *story.others):
+            placed.update((d, story.primary.id) for d in displays(article))
+
+    placed: dict[str, str] = {}
+    """Source → id of the story it belongs to, for the story index."""
+    if stories is None:
+        for story in clusters:
+            new_story(story, story.also, None)
+        return
+    stories.forget([display for display, _ in read])
+    print_of = {article.id: fp for article, fp in zip(unique, prints, strict=True)}
+    joining: dict[str, list[dedupe.Cluster]] = {}
+    order: list[dedupe.Cluster | str] = []
+    for story in clusters:
+        target = stories.match([print_of[a.id] for a in (story.primary, *story.others)])
+        if target is None:
+            order.append(story)
+            continue
+        if target not in joining:
+            order.append(target)
+            joining[target] = []
+        joining[target].append(story)
+    for entry in order:
+        if not isinstance(entry, str):
+            new_story(entry, entry.also, None)
+            continue
+        newcomers = [a for story in joining[entry] for a in (story.primary, *story.others)]
+        if stories.briefed[entry]:  # edited by hand: never rewritten, so the repeat waits
+            result.repeats_edited += [(d, entry) for a in newcomers for d in displays(a)]
+            continue
+        stored = stories.index.reports_of(entry)
+        ranked: list[tuple[tuple[dt.date, int, str], Source, Article | story_index.Report]] = [
+            (dedupe.primary_order(a), a.source, a) for a in newcomers
+        ]
+        ranked += [(report.order, report.origin, report) for report in stored]
+        ranked.sort(key=lambda item: item[0])
+        first = ranked[0][2]
+        if isinstance(first, story_index.Report) and first.id != entry:
+            # The brief was made from a report that changed since: it is made again from the
+            # best report read now (the index has no text to make it from).
+            ranked.sort(key=lambda item: isinstance(item[2], story_index.Report))
+            first = ranked[0][2]
+        also = dedupe.also_sources((item[1] for item in ranked[1:]), ranked[0][1])
+        if isinstance(first, story_index.Report):
+            shown = tuple(d for a in newcomers for d in displays(a))
+            result.attached.append(Attached(shown, entry, first.source, _shown(also)))
+            placed.update((d, entry) for d in shown)
+            continue
+        others = tuple(a for a in newcomers if a is not first)
+        new_story(dedupe.Cluster(first, others), also, entry)
+        primary = display_of[id(first)]
+        result.merged += [(report.source, primary) for report in stored]
+        stories.index.move([report.source for report in stored], first.id)
+        if cache is not None:
+            for report in stored:
+                cache.reassign(report.source, primary)
+    for display, article in read:
+        if display in placed:
+            stories.record(display, article, placed[display], print_of[article.id])
+
+
+def _shown(also: Iterable[Source]) -> tuple[Source, ...]:
+    """Sources as a brief lists them: outlet and URL (a seed's path is not published)."""
+    return tuple(Source(source.name, source.url) for source in also)
 
 
 def _remember(read: list[tuple[str, Article]], cache: _SeedCache, result: Gathering) -> None:
     """Record what each source read this run held and the story it was merged into."""
     primary_of = dict(result.merged)
+    for attached in result.attached:
+        primary_of.update((display, attached.primary) for display in attached.displays)
     for display, article in read:
         cache.remember(display, article.id, primary_of.get(display))
+
+
+class _StoryMemory:
+    """The stories briefed in earlier runs (`story_index`), kept true to the briefs folder:
+    a story whose brief is gone and a report whose seed file is gone are forgotten, so they
+    can never draw a new report into a wrong story."""
+
+    def __init__(self, index: story_index.StoryIndex, briefed: Mapping[str, bool], root: Path):
+        self.index = index
+        self.briefed = briefed
+        index.forget_stories(index.stories() - set(briefed))
+        index.forget_sources(source for source in index.sources() if not _still_there(source, root))
+        self.indexed = index.stories()
+        self._prints: dict[str, dedupe.Fingerprint] = {}
+
+    def forget(self, sources: Iterable[str]) -> None:
+        """Sources read again this run: what they held is recorded afresh."""
+        self.index.forget_sources(sources)
+
+    def match(self, prints: Sequence[dedupe.Fingerprint]) -> str | None:
+        """The briefed story these reports (one story of this run) repeat, if any: the one
+        whose report is the most alike (word, then shingle overlap), then the smallest id."""
+        best: tuple[float, float, str] | None = None
+        for fp in prints:
+            for report in self.index.candidates(fp):
+                if report.story not in self.briefed:
+                    continue
+                match = dedupe.compare(fp, self._print(report.source))
+                if not match.same:
+                    continue
+                key = (-match.words, -match.jaccard, report.story)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best is not None else None
+
+    def record(self, source: str, article: Article, story: str, fp: dedupe.Fingerprint) -> None:
+        report = story_index.Report(
+            source, article.id, story, article.source, article.published, len(article.text)
+        )
+        self.index.add(report, fp)
+
+    def _print(self, source: str) -> dedupe.Fingerprint:
+        if source not in self._prints:
+            self._prints[source] = self.index.fingerprint(source)
+        return self._prints[source]
+
+
+def _still_there(source: str, root: Path) -> bool:
+    """Whether a report's source may still be read: a URL always; a file while it exists (a
+    feed file's item is `<file>#<n>`)."""
+    if fetch.is_web_url(source) or fetch.is_web_url(source.rsplit("#", 1)[0]):
+        return True
+    return (root / source).exists() or (root / source.rsplit("#", 1)[0]).exists()
 
 
 def _file_digest(path: Path) -> str:
@@ -287,6 +460,13 @@ class _SeedCache:
             entry.append(merged_into)
         if self.entries.get(display) != entry:
             self.entries[display] = entry
+            self.changed = True
+
+    def reassign(self, display: str, merged_into: str) -> None:
+        """File a source read in an earlier run under another story's primary."""
+        entry = self.entries.get(display)
+        if entry is not None and entry[2:] != [merged_into]:
+            self.entries[display] = [entry[0], entry[1], merged_into]
             self.changed = True
 
     def save(self) -> None:

@@ -325,26 +325,22 @@ class Cluster:
     @property
     def also(self) -> tuple[Source, ...]:
         """ "Also reported by": the other reports' sources, one per URL (or outlet)."""
-        seen = {_source_key(self.primary.source)}
-        sources: list[Source] = []
-        for article in self.others:
-            key = _source_key(article.source)
-            if key not in seen:
-                seen.add(key)
-                sources.append(article.source)
-        return tuple(sources)
+        return also_sources((article.source for article in self.others), self.primary.source)
 
 
 def cluster(
     articles: Sequence[Article],
     settings: DedupeSettings | None = None,
     entities: Entities | None = None,
+    prints: Sequence[Fingerprint] | None = None,
 ) -> list[Cluster]:
     """Group articles reporting the same story. The primary is the earliest published (undated
     last), then the fullest text, then the smallest id; clusters come in the order of their
-    primaries' first appearance in `articles`. Deterministic for the same input."""
+    primaries' first appearance in `articles`. Deterministic for the same input. `prints`,
+    when given, are the articles' fingerprints (made once by a caller that keeps them)."""
     settings = settings or DedupeSettings()
-    prints = [fingerprint(article, settings, entities) for article in articles]
+    if prints is None:
+        prints = [fingerprint(article, settings, entities) for article in articles]
     parent = list(range(len(articles)))
     for i, j in sorted(candidates(prints, settings)):
         if _root(parent, i) != _root(parent, j) and compare(prints[i], prints[j], settings).same:
@@ -363,23 +359,39 @@ def candidates(prints: Sequence[Fingerprint], settings: DedupeSettings) -> set[t
     """Pairs worth comparing: the same LSH band of their word signatures (same-language
     reports), or, across scripts, a shared number, company or Latin-script name (translations
     share no words)."""
-    rows = max(1, settings.permutations // settings.bands)
-    buckets: dict[tuple[int, tuple[int, ...]], list[int]] = defaultdict(list)
+    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
     for index, fp in enumerate(prints):
-        for band in range(settings.bands):
-            buckets[(band, fp.signature[band * rows : (band + 1) * rows])].append(index)
+        for band, key in enumerate(band_keys(fp.signature, settings)):
+            buckets[(band, key)].append(index)
     pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
         pairs.update(itertools.combinations(sorted(set(members)), 2))
-    anchors: dict[str, list[int]] = defaultdict(list)
+    by_anchor: dict[str, list[int]] = defaultdict(list)
     for index, fp in enumerate(prints):
-        for anchor in fp.facts | fp.entities | fp.latin:
-            anchors[anchor].append(index)
-    for members in anchors.values():
+        for anchor in anchors(fp):
+            by_anchor[anchor].append(index)
+    for members in by_anchor.values():
         pairs.update(
             (i, j) for i, j in itertools.combinations(members, 2) if prints[i].cjk != prints[j].cjk
         )
     return pairs
+
+
+def band_keys(signature: Sequence[int], settings: DedupeSettings) -> list[int]:
+    """One 64-bit key per LSH band of a signature: two signatures share a band's key when
+    they agree on all of its rows (the same story is likely to share at least one band)."""
+    rows = max(1, settings.permutations // settings.bands)
+    keys = []
+    for band in range(settings.bands):
+        values = signature[band * rows : (band + 1) * rows]
+        packed = b"".join(value.to_bytes(8, "big") for value in values)
+        keys.append(int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest(), "big"))
+    return keys
+
+
+def anchors(fp: Fingerprint) -> frozenset[str]:
+    """What a translation shares with its original: numbers, companies, Latin-script names."""
+    return fp.facts | fp.entities | fp.latin
 
 
 def _root(parent: list[int], index: int) -> int:
@@ -390,14 +402,33 @@ def _root(parent: list[int], index: int) -> int:
 
 
 def _make_cluster(members: list[Article]) -> Cluster:
-    ordered = sorted(members, key=_primary_order)
+    ordered = sorted(members, key=primary_order)
     return Cluster(ordered[0], tuple(ordered[1:]))
 
 
-def _primary_order(article: Article) -> tuple[dt.date, int, str]:
+def primary_order(article: Article) -> tuple[dt.date, int, str]:
+    """Sort key of a story's reports: the first is its primary (earliest, then fullest)."""
+    return report_order(article.published, len(article.text), article.id)
+
+
+def report_order(
+    published: dt.date | None, length: int, article_id: str
+) -> tuple[dt.date, int, str]:
     undated = dt.date.max
-    return (article.published or undated, -len(article.text), article.id)
+    return (published or undated, -length, article_id)
 
 
-def _source_key(source: Source) -> str:
+def also_sources(others: Iterable[Source], primary: Source) -> tuple[Source, ...]:
+    """ "Also reported by": the other reports' sources in order, one per URL (or outlet)."""
+    seen = {source_key(primary)}
+    sources: list[Source] = []
+    for source in others:
+        key = source_key(source)
+        if key not in seen:
+            seen.add(key)
+            sources.append(source)
+    return tuple(sources)
+
+
+def source_key(source: Source) -> str:
     return source.url or source.name or source.file or ""

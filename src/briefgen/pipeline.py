@@ -152,6 +152,7 @@ def _ingest_paths(project: Project, inputs: Sequence[str | Path], *, refresh: bo
             site_url=project.site_url,
             entities=lambda article: _companies(article, analysis),
             refresh=refresh,
+            briefed={brief.id: brief.edited for brief in existing},
         )
         for display, reason in found.failed:
             log.warning(
@@ -162,9 +163,11 @@ def _ingest_paths(project: Project, inputs: Sequence[str | Path], *, refresh: bo
             log.info("Merged %s into %s: the same story", display, primary)
         for display, article_id in found.settled:
             _report_existing(report, by_id[article_id], display)
+        _attach_repeats(project, found, by_id, report)
         stale: list[tuple[collect.Collected, Brief | None]] = []
         for item in found.fresh:
-            old = by_id.get(item.article.id) or by_source.get(item.display)
+            replaced = by_id.get(item.replaces) if item.replaces else None
+            old = by_id.get(item.article.id) or replaced or by_source.get(item.display)
             if old is not None and (
                 old.edited or (_is_current(old, analysis) and old.also == item.also)
             ):
@@ -188,6 +191,34 @@ def _ingest_paths(project: Project, inputs: Sequence[str | Path], *, refresh: bo
         len(report.failed),
     )
     return report
+
+
+def _attach_repeats(
+    project: Project, found: collect.Gathering, by_id: dict[str, Brief], report: BriefReport
+) -> None:
+    """New reports of stories briefed in earlier runs: listed under their brief's `also`, or,
+    when an editor changed that brief, left out (it is never rewritten)."""
+    for display, brief_id in found.repeats_edited:
+        log.info(
+            "Skipped %s: the same story as %s, which was edited by hand (not rewritten)",
+            display,
+            by_id[brief_id].path,
+        )
+        report.kept_edited.append(display)
+    for attached in found.attached:
+        brief = by_id[attached.brief]
+        if brief.also != attached.also:
+            brief_files.write(replace(brief, also=attached.also), project.docs_dir)
+            report.updated.append(attached.primary)
+        else:
+            report.unchanged.append(attached.primary)
+        for display in attached.displays:
+            log.info(
+                "Merged %s into %s: the same story, briefed before (%s)",
+                display,
+                attached.primary,
+                brief.path,
+            )
 
 
 def _companies(article: Article, analysis: Analysis) -> tuple[str, ...]:
