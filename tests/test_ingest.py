@@ -194,7 +194,13 @@ def test_decode_utf8_with_and_without_bom() -> None:
 
 @pytest.mark.parametrize(
     ("text", "codec"),
-    [(SIMPLIFIED, "gb18030"), (SIMPLIFIED, "gbk"), (TRADITIONAL, "big5")],
+    [
+        (SIMPLIFIED, "gb18030"),
+        (SIMPLIFIED, "gbk"),
+        (TRADITIONAL, "big5"),
+        (TRADITIONAL, "gbk"),  # GBK holds the traditional characters too
+        (SIMPLIFIED + "\n" + TRADITIONAL, "gb18030"),
+    ],
 )
 def test_decode_chinese_legacy_encodings(text: str, codec: str) -> None:
     assert decode(text.encode(codec), "legacy.txt") == text
@@ -225,6 +231,19 @@ def test_undecodable_bytes() -> None:
     message = one_line_error(excinfo, "seeds/broken.txt")
     assert "cannot decode: not UTF-8, GB18030 or Big5 text" in message
     assert "save the file as UTF-8" in message
+
+
+def test_japanese_and_half_utf8_files_are_refused_saying_why() -> None:
+    japanese = "トヨタとソニーは電気自動車の新会社を設立すると発表した。".encode("shift_jis")
+    with pytest.raises(IngestError) as excinfo:
+        decode(japanese, "seeds/jp.txt")
+    message = one_line_error(excinfo, "seeds/jp.txt")
+    assert "cannot decode: Japanese Shift_JIS text is not supported" in message
+    mixed = "合作协议".encode("gbk") + " and ".encode() + "长安汽车宁德时代".encode()
+    with pytest.raises(IngestError) as excinfo:
+        decode(mixed, "seeds/mixed.txt")
+    message = one_line_error(excinfo, "seeds/mixed.txt")
+    assert "cannot decode: UTF-8 text mixed with another encoding" in message
 
 
 @pytest.mark.parametrize("data", [b"", b"  \n\r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf \n"])

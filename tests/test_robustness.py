@@ -623,14 +623,9 @@ def test_a_generated_brief_broken_by_hand_is_never_written_over(project_dir: Pat
     assert path.is_file() and not by_source(project_dir)[brief.source.file or ""].edited
 
 
-# --- bugs in ingest (issue 3's files): reported, expected to fail until fixed -------------------
+# --- files in other encodings (issue 3's files): refused, never garbled -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest.decode reads Shift_JIS as GB18030 mojibake (no character of it is in GB2312) "
-    "instead of refusing the file with a warning",
-)
 def test_a_shift_jis_file_is_refused_not_garbled() -> None:
     data = "トヨタとソニーは電気自動車の新会社を設立すると発表した。日本語の記事です。".encode(
         "shift_jis"
@@ -639,11 +634,6 @@ def test_a_shift_jis_file_is_refused_not_garbled() -> None:
         ingest.decode(data, "seeds/japanese.txt")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest.decode reads UTF-8 text with a GBK-encoded passage as GB18030, turning the "
-    "UTF-8 Chinese into mojibake, without a warning",
-)
 def test_utf8_mixed_with_gbk_is_refused_not_garbled() -> None:
     english = "Toyota and Pony.ai will add 1,000 robotaxis in Guangzhou and Shenzhen next year.\n"
     data = english.encode() + "汽车合作".encode("gbk") + "汽车合作".encode()
@@ -652,6 +642,18 @@ def test_utf8_mixed_with_gbk_is_refused_not_garbled() -> None:
     except IngestError:
         return
     assert text.endswith("汽车合作汽车合作")
+
+
+def test_a_file_in_another_encoding_is_skipped_with_one_line_naming_it(project_dir: Path) -> None:
+    seed = project_dir / "seeds" / "japanese.txt"
+    seed.write_bytes("トヨタとソニーは電気自動車の新会社を設立すると発表した。".encode("shift_jis"))
+    result = run("ingest", "seeds")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "japanese.txt" in line]
+    assert lines == [
+        "Warning: Skipped seeds/japanese.txt: cannot decode: Japanese Shift_JIS text is not "
+        "supported; save the file as UTF-8"
+    ]
 
 
 # --- the same inputs give the same bytes ---------------------------------------------------------
