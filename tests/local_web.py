@@ -41,6 +41,8 @@ class LocalWeb:
     base: str
     hits: Counter[str] = field(default_factory=Counter)
     user_agents: list[str] = field(default_factory=list)
+    not_modified: int = 0
+    """Responses 304 Not Modified sent (conditional GETs of /etag/ feeds)."""
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -76,10 +78,27 @@ class _Handler(BaseHTTPRequestHandler):
         kind = "text/html" + (f"; charset={charset}" if charset else "")
         self._send(200, path.read_bytes(), kind)
 
-    def _route_feeds(self, rest: list[str], query: dict[str, str]) -> None:
+    def _route_feeds(
+        self, rest: list[str], query: dict[str, str], headers: dict[str, str] | None = None
+    ) -> None:
         name = rest[0]
         body = (FEEDS / name).read_text(encoding="utf-8").replace("{BASE}", self.server.web.base)
-        self._send(200, body.encode("utf-8"), query.get("type", _FEED_TYPES.get(name, "text/xml")))
+        kind = query.get("type", _FEED_TYPES.get(name, "text/xml"))
+        self._send(200, body.encode("utf-8"), kind, headers)
+
+    def _route_etag(self, rest: list[str], query: dict[str, str]) -> None:
+        """A feed with an ETag and a Last-Modified date: 304 when the request names either."""
+        etag, modified = '"v1"', "Wed, 06 May 2026 08:00:00 GMT"
+        if self.headers.get("If-None-Match") == etag or (
+            self.headers.get("If-Modified-Since") == modified
+            and "If-None-Match" not in self.headers
+        ):
+            self.server.web.not_modified += 1
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self._route_feeds(rest, {}, {"ETag": etag, "Last-Modified": modified})
 
     def _route_redirect(self, rest: list[str], query: dict[str, str]) -> None:
         hops = int(rest[0])
@@ -227,7 +246,8 @@ def _is_loopback(host: object) -> bool:
 def guard_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Fail any connection to a non-loopback address; names other than localhost do not
     resolve (as if DNS failed), so no query leaves the machine either. Returns the list of
-    addresses connected to, for assertions."""
+    addresses connected to, for assertions. briefgen is let fetch from loopback addresses
+    (it refuses them by default), since the local server is all these tests reach."""
     connected: list[object] = []
     real_connect = socket.socket.connect
     real_getaddrinfo = socket.getaddrinfo
@@ -244,6 +264,7 @@ def guard_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
             raise socket.gaierror(socket.EAI_NONAME, f"{name}: not resolved in tests")
         return real_getaddrinfo(host, *args, **kwargs)
 
+    monkeypatch.setenv("BRIEFGEN_ALLOW_PRIVATE_URLS", "1")
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     for name in ("http_proxy", "https_proxy", "all_proxy"):

@@ -304,3 +304,76 @@ def test_the_guard_refuses_other_hosts(web: LocalWeb, connected: list[object]) -
 
 def test_the_pages_used_here_exist() -> None:
     assert {p.name for p in PAGES.glob("*.html")} >= {"news_site.html", "blog.html", "zh_news.html"}
+
+
+# --- addresses: no requests to the machines around us --------------------------------------------
+
+
+def loopback_only() -> Fetcher:
+    return Fetcher(FetchSettings(timeout=0.5, deadline=1.0, allowed_networks=("127.0.0.1/32",)))
+
+
+def test_private_and_loopback_addresses_are_refused_by_default(
+    web: LocalWeb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRIEFGEN_ALLOW_PRIVATE_URLS")
+    strict = Fetcher(FetchSettings(timeout=0.5, deadline=1.0))
+    assert strict.settings.allowed_networks == ()
+    before = web.hits["/pages/blog.html"]
+    for url in (web.url("/pages/blog.html"), "http://localhost:9/", "http://[::1]:9/x"):
+        error = failure(strict, url)
+        assert error.kind == "private", error.message
+        assert "is not a public address; set BRIEFGEN_ALLOW_PRIVATE_URLS=1" in error.message
+    for address in ("10.1.2.3", "169.254.169.254", "192.168.0.1", "100.64.0.1", "0.0.0.0"):
+        assert failure(strict, f"http://{address}/latest/meta-data/").kind == "private"
+    assert web.hits["/pages/blog.html"] == before, "refused before any request"
+
+
+def test_every_redirect_hop_is_checked(web: LocalWeb, connected: list[object]) -> None:
+    fetcher = loopback_only()
+    assert fetcher.get(web.url("/pages/blog.html")).text  # 127.0.0.1 allowed here
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    error = failure(fetcher, web.url(f"/redirect/2?to={metadata}"))
+    assert (error.kind, error.url) == ("private", web.url(f"/redirect/2?to={metadata}"))
+    assert "169.254.169.254" in error.message
+    assert not any("169.254" in str(address) for address in connected)
+
+
+def test_a_name_is_checked_by_every_address_it_resolves_to(web: LocalWeb) -> None:
+    """localhost resolves to 127.0.0.1 and, on most machines, ::1: only the first is allowed."""
+    port = web.base.rsplit(":", 1)[1]
+    resolved = {info[4][0] for info in socket.getaddrinfo("localhost", int(port))}
+    url = f"http://localhost:{port}/pages/blog.html"
+    if resolved <= {"127.0.0.1"}:
+        assert loopback_only().get(url).text
+    else:
+        assert failure(loopback_only(), url).kind == "private"
+
+
+# --- conditional GET of feeds ------------------------------------------------------------------
+
+
+def test_a_feed_is_asked_for_only_if_it_changed(web: LocalWeb, tmp_path: Path) -> None:
+    url = web.url("/etag/rss.xml")
+    with PageCache.in_state_dir(tmp_path / ".briefgen") as cache:
+        fetcher = Fetcher(cache=cache)
+        first = fetcher.get(url, accept="feed")
+        assert first.is_feed and not first.from_cache and web.not_modified == 0
+        again = fetcher.get(url, accept="any")
+        assert web.not_modified == 1 and web.hits["/etag/rss.xml"] == 2
+        assert again.from_cache and again.text == first.text  # the same items: none is new
+        forced = Fetcher(cache=cache, refresh=True).get(url, accept="feed")
+        assert not forced.from_cache and web.not_modified == 1
+    with PageCache.in_state_dir(tmp_path / ".briefgen") as cache:  # kept across runs
+        assert Fetcher(cache=cache).get(url, accept="feed").from_cache
+        assert web.not_modified == 2
+
+
+def test_a_feed_without_validators_is_fetched_whole_every_time(
+    web: LocalWeb, tmp_path: Path
+) -> None:
+    with PageCache.in_state_dir(tmp_path / ".briefgen") as cache:
+        fetcher = Fetcher(cache=cache)
+        for _ in range(2):
+            assert not fetcher.get(web.url("/feeds/atom.xml"), accept="feed").from_cache
+        assert cache.feed(web.url("/feeds/atom.xml")) is None

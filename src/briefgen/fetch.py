@@ -5,6 +5,9 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import http.client
+import ipaddress
+import json
+import os
 import re
 import socket
 import sqlite3
@@ -16,11 +19,11 @@ import urllib.request
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Literal, TypeVar
+from typing import IO, Any, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from briefgen import __version__
@@ -43,6 +46,8 @@ MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 5
 WORKERS = 4
 CACHE_FILE = "web-pages.sqlite"
+ALLOW_PRIVATE_ENV = "BRIEFGEN_ALLOW_PRIVATE_URLS"
+"""Set to 1 to fetch from private, loopback and link-local addresses (your own network)."""
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset(
@@ -96,6 +101,17 @@ class FetchSettings:
     max_redirects: int = MAX_REDIRECTS
     workers: int = WORKERS
     user_agent: str = f"briefgen/{__version__}"
+    allowed_networks: tuple[str, ...] = field(default_factory=lambda: _allowed_from_env())
+    """Non-public networks that may be fetched from anyway (CIDR). By default none: a URL, or
+    a redirect, to a private, loopback, link-local or reserved address is refused, so a page
+    or feed cannot make briefgen request the machines around it. `BRIEFGEN_ALLOW_PRIVATE_URLS=1`
+    allows them all."""
+
+
+def _allowed_from_env() -> tuple[str, ...]:
+    if os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in ("1", "true", "yes"):
+        return ("0.0.0.0/0", "::/0")
+    return ()
 
 
 def user_agent(site_url: str = "") -> str:
@@ -152,6 +168,104 @@ def _check_scheme(url: str, shown: str, *, hop: bool) -> None:
         return
     what = f"a redirect to a {scheme or 'relative'}: URL" if hop else f"a {scheme or 'bare'} URL"
     raise FetchError(shown, f"{what} is refused: only http and https are fetched", "scheme")
+
+
+def _check_address(url: str, shown: str, allowed: Sequence[str]) -> None:
+    """Refuse a URL whose host is, or resolves to, a non-public address outside `allowed`."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    try:
+        addresses = _resolve(host, port)
+    except OSError:
+        raise FetchError(shown, f"DNS lookup failed for {host}", "dns") from None
+    for address in addresses:
+        _refuse_private(address, host, shown, allowed)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]  # a literal address: nothing to look up
+    except ValueError:
+        pass
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _refuse_private(address: str, host: str, shown: str, allowed: Sequence[str]) -> None:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.is_global and not ip.is_multicast:
+        return
+    if any(ip in ipaddress.ip_network(network) for network in allowed):
+        return
+    where = host if host == address else f"{host} ({address})"
+    raise FetchError(
+        shown,
+        f"refused: {where} is not a public address; set {ALLOW_PRIVATE_ENV}=1 to fetch from "
+        "your own network",
+        "private",
+    )
+
+
+class _GuardedConnection(http.client.HTTPConnection):
+    """Connects only to the addresses the host resolves to now, each checked again: a name
+    that resolved to a public address for `_check_address` cannot switch to a private one
+    for the connection (DNS rebinding). A configured proxy is connected to as it is."""
+
+    allowed: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = self._connect_checked
+
+    def _connect_checked(
+        self,
+        address: tuple[str, int],
+        timeout: float | None = None,
+        source_address: tuple[str, int] | None = None,
+    ) -> socket.socket:
+        host, port = address
+        if host in _proxy_hosts():
+            return socket.create_connection(address, timeout, source_address)
+        last: OSError | None = None
+        for resolved in _resolve(host, port):
+            _refuse_private(resolved, host, host, self.allowed)
+        for resolved in _resolve(host, port):
+            try:
+                return socket.create_connection((resolved, port), timeout, source_address)
+            except OSError as error:
+                last = error
+        raise last or OSError(f"cannot connect to {host}")
+
+
+class _GuardedHTTPSConnection(_GuardedConnection, http.client.HTTPSConnection):
+    pass
+
+
+def _proxy_hosts() -> set[str]:
+    return {urlsplit(url).hostname or "" for url in urllib.request.getproxies().values()}
+
+
+def _guarded_handlers(allowed: tuple[str, ...]) -> list[urllib.request.BaseHandler]:
+    def plain(host: str, /, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = _GuardedConnection(host, **kwargs)
+        connection.allowed = allowed
+        return connection
+
+    def secure(host: str, /, **kwargs: Any) -> http.client.HTTPConnection:
+        connection = _GuardedHTTPSConnection(host, **kwargs)
+        connection.allowed = allowed
+        return connection
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(plain, req)
+
+    class Secure(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(secure, req, context=ssl.create_default_context())
+
+    return [Plain(), Secure()]
 
 
 # --- decoding ----------------------------------------------------------------------------------
@@ -226,7 +340,9 @@ class Fetcher:
         self.settings = settings or FetchSettings()
         self.cache = cache
         self.refresh = refresh
-        self._opener = urllib.request.build_opener(_NoRedirects())
+        self._opener = urllib.request.build_opener(
+            _NoRedirects(), *_guarded_handlers(self.settings.allowed_networks)
+        )
 
     def get(self, url: str, accept: Accept = "html") -> Page:
         """The page at `url` (from the cache when allowed); raises FetchError with the reason."""
@@ -246,14 +362,27 @@ class Fetcher:
             self.cache.alias(page.final_url, canonical)
 
     def download(self, url: str, accept: Accept = "html") -> Page:
-        """Request `url`, following at most `max_redirects` http(s) redirects."""
+        """Request `url`, following at most `max_redirects` http(s) redirects. A feed fetched
+        before is asked for only if changed (ETag, Last-Modified): on 304 Not Modified it is
+        the stored copy, so its items are the ones already read and none is new."""
         _check_scheme(url, url, hop=False)
         deadline = time.monotonic() + self.settings.deadline
+        stored = None
+        if self.cache is not None and not self.refresh and accept != "html":
+            stored = self.cache.feed(url)
+        conditional = stored[1] if stored is not None else {}
         current, seen = url, {normalise_url(url)}
         for _ in range(self.settings.max_redirects + 1):
-            response, location = self._open(url, current, deadline)
+            _check_address(current, url, self.settings.allowed_networks)
+            response, location = self._open(url, current, deadline, conditional)
+            if response is None and location == "" and stored is not None:
+                return stored[0]  # 304 Not Modified
             if response is not None:
-                return self._page(url, current, response, accept, deadline)
+                validators = _validators(response.headers)
+                page = self._page(url, current, response, accept, deadline)
+                if self.cache is not None and page.is_feed:
+                    self.cache.put_feed(page, validators)
+                return page
             _check_scheme(location, url, hop=True)
             if normalise_url(location) in seen:
                 raise FetchError(url, f"redirect loop at {location}", "redirect")
@@ -262,16 +391,20 @@ class Fetcher:
         raise FetchError(url, f"more than {self.settings.max_redirects} redirects", "redirect")
 
     def _open(
-        self, url: str, current: str, deadline: float
+        self, url: str, current: str, deadline: float, conditional: dict[str, str]
     ) -> tuple[http.client.HTTPResponse | None, str]:
-        """The response to a GET of `current`, or None and where it redirects to."""
+        """The response to a GET of `current`, or None and where it redirects to ("" for
+        304 Not Modified)."""
         # Only http(s) gets here: _check_scheme vets the first URL and every redirect target.
-        request = urllib.request.Request(current, headers=self._headers())  # noqa: S310
+        headers = self._headers() | conditional
+        request = urllib.request.Request(current, headers=headers)  # noqa: S310
         timeout = max(0.001, min(self.settings.timeout, deadline - time.monotonic()))
         try:
             response: http.client.HTTPResponse = self._opener.open(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             with error:
+                if error.code == 304 and conditional:
+                    return None, ""
                 if 300 <= error.code < 400:
                     return None, _redirect_target(url, current, error.code, error.headers)
             raise FetchError(url, f"HTTP {error.code} {error.reason}".strip(), "http") from None
@@ -307,6 +440,15 @@ class Fetcher:
         if not (kind == accept or (accept == "any" and kind in ("html", "feed"))):
             raise _wrong_type(url, media, accept)
         return Page(url, final, media, decode_body(body, charset, where=url))
+
+
+def _validators(headers: Message) -> dict[str, str]:
+    """The request headers that ask for a document again only if it changed."""
+    found = {
+        "If-None-Match": headers.get("ETag"),
+        "If-Modified-Since": headers.get("Last-Modified"),
+    }
+    return {name: value.strip() for name, value in found.items() if value and value.strip()}
 
 
 def _redirect_target(url: str, current: str, code: int, headers: Message) -> str:
@@ -442,6 +584,10 @@ CREATE TABLE IF NOT EXISTS pages (
     content_type TEXT NOT NULL, body BLOB NOT NULL, stored TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS urls (url TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY, final_url TEXT NOT NULL, content_type TEXT NOT NULL,
+    body BLOB NOT NULL, validators TEXT NOT NULL
+);
 """
 
 
@@ -485,6 +631,35 @@ class PageCache:
                 (key, page.url, page.final_url, page.content_type, body, stored),
             )
             self._link(key, page.url, page.final_url, key)
+
+    def feed(self, url: str) -> tuple[Page, dict[str, str]] | None:
+        """The feed last fetched from `url` and the headers that ask whether it changed."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT final_url, content_type, body, validators FROM feeds WHERE url = ?",
+                (normalise_url(url),),
+            ).fetchone()
+        if row is None:
+            return None
+        text = zlib.decompress(row[2]).decode("utf-8")
+        return Page(url, row[0], row[1], text, True), json.loads(row[3])
+
+    def put_feed(self, page: Page, validators: dict[str, str]) -> None:
+        """Keep a feed with its ETag / Last-Modified; one without them is not kept."""
+        with self._lock, self._db:
+            if not validators:
+                self._db.execute("DELETE FROM feeds WHERE url = ?", (normalise_url(page.url),))
+                return
+            self._db.execute(
+                "INSERT OR REPLACE INTO feeds VALUES (?, ?, ?, ?, ?)",
+                (
+                    normalise_url(page.url),
+                    page.final_url,
+                    page.content_type,
+                    zlib.compress(page.text.encode("utf-8")),
+                    json.dumps(validators, sort_keys=True),
+                ),
+            )
 
     def alias(self, known_url: str, other_url: str) -> None:
         """Make `other_url` find the page that `known_url` finds (no-op when none does)."""
