@@ -371,10 +371,11 @@ class _StoryMemory:
         whose report is the most alike (word, then shingle overlap), then the smallest id."""
         best: tuple[float, float, str] | None = None
         for fp in prints:
+            narrow = story_index.narrow(fp)
             for report in self.index.candidates(fp):
                 if report.story not in self.briefed:
                     continue
-                match = dedupe.compare(fp, self._print(report.source))
+                match = dedupe.compare(narrow, self._print(report.source))
                 if not match.same:
                     continue
                 key = (-match.words, -match.jaccard, report.story)

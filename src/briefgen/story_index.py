@@ -7,7 +7,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from briefgen import dedupe
 from briefgen.models import Source
 
 INDEX_FILE = "stories.sqlite"
-FORMAT = "1"
+FORMAT = "2"
 """Changes when what is stored changes: an index of another format is emptied, not misread."""
 
 _SCHEMA = """
@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (
     source TEXT PRIMARY KEY, id TEXT NOT NULL, story TEXT NOT NULL,
     name TEXT, url TEXT, file TEXT, published TEXT, length INTEGER NOT NULL,
-    cjk INTEGER NOT NULL, bands BLOB NOT NULL, shingles BLOB NOT NULL, terms BLOB NOT NULL
+    cjk INTEGER NOT NULL, signature BLOB NOT NULL, shingles BLOB NOT NULL, terms BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reports_story ON reports(story);
 CREATE TABLE IF NOT EXISTS anchors (anchor TEXT NOT NULL, source TEXT NOT NULL);
@@ -72,7 +72,7 @@ class StoryIndex:
                 self._db.execute("DELETE FROM reports")
                 self._db.execute("DELETE FROM anchors")
                 self._db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
-        self._bands: npt.NDArray[np.uint64] | None = None
+        self._bands: npt.NDArray[np.uint32] | None = None
         self._rows: list[Report] = []
 
     @classmethod
@@ -96,25 +96,29 @@ class StoryIndex:
         return [_report(row) for row in rows]
 
     def candidates(self, fp: dedupe.Fingerprint) -> list[Report]:
-        """Reports worth comparing with `fp` exactly: a shared LSH band of the word signature,
-        or, in the other script and within the days a story's reports are dated, an anchor."""
+        """Reports worth comparing with `fp` exactly: a shared LSH band of the word signature
+        and an estimated word Jaccard of at least `FLOOR`, or, in the other script and within
+        the days a story's reports are dated, a shared number or company."""
         self._load_bands()
         assert self._bands is not None
         found: set[str] = set()
         if len(self._rows):
-            keys = np.array(dedupe.band_keys(fp.signature, self.settings), dtype=np.uint64)
-            hits = (self._bands == keys[None, :]).any(axis=1)
+            signature = np.array([min(v, _TOP) for v in fp.signature], dtype=np.uint32)
+            equal = self._bands == signature[None, :]
+            rows = max(1, self.settings.permutations // self.settings.bands)
+            banded = equal.reshape(len(self._rows), -1, rows).all(axis=2).any(axis=1)
+            hits = banded & (equal.mean(axis=1) >= FLOOR)
             found.update(self._rows[int(i)].source for i in np.flatnonzero(hits))
-        for anchor in sorted(dedupe.anchors(fp)):
-            found.update(
-                row[0]
-                for row in self._db.execute(
-                    "SELECT a.source FROM anchors a JOIN reports r ON r.source = a.source "
-                    "WHERE a.anchor = ? AND r.cjk != ?",
-                    (anchor, int(fp.cjk)),
-                )
-            )
         by_source = {report.source: report for report in self._rows}
+        for anchor in sorted(_anchors(fp)):
+            for (source,) in self._db.execute(
+                "SELECT a.source FROM anchors a JOIN reports r ON r.source = a.source "
+                "WHERE a.anchor = ? AND r.cjk != ?",
+                (anchor, int(fp.cjk)),
+            ):
+                report = by_source.get(source)
+                if report is not None and _near(report.published, fp.published, self.settings):
+                    found.add(source)
         return [by_source[source] for source in sorted(found) if source in by_source]
 
     def fingerprint(self, source: str) -> dedupe.Fingerprint:
@@ -123,7 +127,7 @@ class StoryIndex:
         ).fetchone()
         terms = json.loads(zlib.decompress(row[3]))
         return dedupe.Fingerprint(
-            shingles=frozenset(int(v) for v in np.frombuffer(row[2], dtype=">u8")),
+            shingles=frozenset(int(v) for v in np.frombuffer(row[2], dtype=">u4")),
             signature=(),
             words=frozenset(terms["words"]),
             title=frozenset(terms["title"]),
@@ -140,17 +144,18 @@ class StoryIndex:
         if self._bands is not None:
             return
         rows = self._db.execute(
-            "SELECT source, id, story, name, url, file, published, length, bands FROM reports "
+            "SELECT source, id, story, name, url, file, published, length, signature "
+            "FROM reports "
             "ORDER BY source"
         )
         reports: list[Report] = []
-        bands: list[npt.NDArray[np.uint64]] = []
+        bands: list[npt.NDArray[np.uint32]] = []
         for row in rows:
             reports.append(_report(row[:-1]))
-            bands.append(np.frombuffer(row[-1], dtype=">u8").astype(np.uint64))
+            bands.append(np.frombuffer(row[-1], dtype=">u4").astype(np.uint32))
         self._rows = reports
-        width = self.settings.bands
-        self._bands = np.vstack(bands) if bands else np.zeros((0, width), dtype=np.uint64)
+        width = self.settings.permutations
+        self._bands = np.vstack(bands) if bands else np.zeros((0, width), dtype=np.uint32)
 
     # --- writing (one transaction: `commit`) -----------------------------------------------
 
@@ -171,7 +176,7 @@ class StoryIndex:
             "entities": sorted(fp.entities),
             "latin": sorted(fp.latin),
         }
-        bands = np.array(dedupe.band_keys(fp.signature, self.settings), dtype=">u8")
+        signature = np.array([min(v, _TOP) for v in fp.signature], dtype=">u4")
         origin = report.origin
         self._db.execute(
             "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -185,14 +190,14 @@ class StoryIndex:
                 report.published.isoformat() if report.published else None,
                 report.length,
                 int(fp.cjk),
-                bands.tobytes(),
-                np.array(sorted(fp.shingles), dtype=">u8").tobytes(),
+                signature.tobytes(),
+                np.array(sorted(narrow(fp).shingles), dtype=">u4").tobytes(),
                 zlib.compress(json.dumps(terms, ensure_ascii=False).encode("utf-8")),
             ),
         )
         self._db.executemany(
             "INSERT INTO anchors VALUES (?, ?)",
-            [(anchor, report.source) for anchor in sorted(dedupe.anchors(fp))],
+            [(anchor, report.source) for anchor in sorted(_anchors(fp))],
         )
         self._bands = None
 
@@ -221,6 +226,32 @@ class StoryIndex:
 
     def close(self) -> None:
         self._db.close()  # uncommitted changes are dropped: a failed run leaves it as it was
+
+
+_TOP = (1 << 32) - 1
+"""Signature values are 32 bits (an article without words has 2**32 everywhere)."""
+FLOOR = 0.06
+"""Least estimated word Jaccard worth an exact comparison: half the lowest that makes a
+rewrite (0.12), six standard errors of a 256-value estimate above it. What this leaves out is
+a copy under 6% of the length of the other (two stories that share a quote)."""
+
+
+def narrow(fp: dedupe.Fingerprint) -> dedupe.Fingerprint:
+    """A fingerprint as the index keeps it: shingle hashes cut to 32 bits (half the room; two
+    of a thousand shingles collide once in millions of comparisons)."""
+    return replace(fp, shingles=frozenset(value >> 32 for value in fp.shingles))
+
+
+def _anchors(fp: dedupe.Fingerprint) -> frozenset[str]:
+    """What a translation shares with its original. A Chinese report's Latin-script names
+    ("SU7", "Horse") meet the other's words, so a report in another script is found by its
+    numbers and companies, a Chinese one by those and its Latin names: indexing every word of
+    every English report would make the index ten times the size."""
+    return dedupe.anchors(fp) if fp.cjk else fp.facts | fp.entities
+
+
+def _near(a: dt.date | None, b: dt.date | None, settings: dedupe.DedupeSettings) -> bool:
+    return a is None or b is None or abs((a - b).days) <= settings.max_days
 
 
 def _report(row: Sequence[object]) -> Report:
