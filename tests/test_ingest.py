@@ -239,7 +239,7 @@ def test_japanese_and_half_utf8_files_are_refused_saying_why() -> None:
         decode(japanese, "seeds/jp.txt")
     message = one_line_error(excinfo, "seeds/jp.txt")
     assert "cannot decode: Japanese Shift_JIS text is not supported" in message
-    mixed = "合作协议".encode("gbk") + " and ".encode() + "长安汽车宁德时代".encode()
+    mixed = "合作协议".encode("gbk") + b" and " + "长安汽车宁德时代".encode()
     with pytest.raises(IngestError) as excinfo:
         decode(mixed, "seeds/mixed.txt")
     message = one_line_error(excinfo, "seeds/mixed.txt")
