@@ -13,7 +13,10 @@ What it does, on the training half only (the other half is never read):
    raises ROUGE-1 + ROUGE-2 F1 (rouge-score tokens, Porter stemming), at most one per sentence,
    at most three and 45 words, while the sum still rises. A sentence is positive when the oracle
    took a piece of it.
-3. An L2-regularised logistic regression (Newton's method) predicts those labels.
+3. An L2-regularised logistic regression (Newton's method) predicts those labels; it ranks the
+   sentences. A ridge regression predicts each piece's density of highlight words (ROUGE-1 and
+   ROUGE-2 matches per token) from the sentence's features and the cut's; `summarise` takes
+   the piece of a ranked sentence with the most expected highlight words that fits.
 4. The L2 penalty and the selection parameters of `summarise` (word budget, words reserved for a
    second takeaway, probability needed for a third) are chosen by 5-fold cross-validation
    within the training half: weights fitted on four folds score the fifth with the real
@@ -56,18 +59,20 @@ from briefgen.summarise.sentences import analyse  # noqa: E402
 from briefgen.text import count_words  # noqa: E402
 
 FOLDS = 5
-RIDGE = [1.0, 3.0, 10.0]
+RIDGE = [1.0, 3.0]
 GRID: dict[str, tuple[float, ...]] = {
-    "budget": (31.0, 32.0, 33.0, 34.0, 35.0),
-    "reserve": (8.0, 10.0),
-    "max_words": (22.0, 30.0),
+    "budget": (34.0, 35.0, 36.0, 37.0),
+    "reserve": (6.0, 8.0, 10.0),
+    "max_words": (25.0, 30.0),
     "min_p": (0.0, 0.2),
-    "min_words": (8.0,),
+    "min_words": (6.0, 8.0),
     "min_takeaways": (2.0,),
     "takeaways": (3.0,),
+    "whole_lead": (1.0,),
 }
 """Selection parameters of `summarise` tried (see `_pick_takeaways`); all combinations."""
 ORACLE_WORDS = 45
+PIECE_RIDGE = 3.0
 ORACLE_PIECES = 3
 LENGTH_MARGIN = 0.99
 """Chosen settings keep the takeaways at most this share of the highlights' mean length."""
@@ -84,6 +89,9 @@ class Example:
     article: Article
     features: list[scorer.Features]
     labels: list[float]
+    pieces: list[tuple[scorer.Features, float, int]]
+    """Every piece of every sentence: its features, its density of highlight words (ROUGE-1
+    and ROUGE-2 matches per token, averaged) and its length in tokens."""
 
 
 def _f1(overlap: int, predicted: int, reference: int) -> float:
@@ -130,13 +138,47 @@ def examples(rows: Sequence[Row]) -> list[Example]:
         document = analyse(article)
         features: list[scorer.Features] = []
         pieces: list[list[str]] = []
+        densities: list[tuple[scorer.Features, float, int]] = []
+        ref = _TOKENS.tokenize(row.reference)
+        ref1, ref2 = Counter(ref), Counter(itertools.pairwise(ref))
         for sentence_features, options in summariser.candidates(document):
             features.append(sentence_features)
             pieces.append([span.text for span in options])
+            for span in options:
+                tokens = _TOKENS.tokenize(span.text)
+                if tokens:
+                    matches = sum((Counter(tokens) & ref1).values()) + sum(
+                        (Counter(itertools.pairwise(tokens)) & ref2).values()
+                    )
+                    densities.append(
+                        (
+                            sentence_features + scorer.piece_features(span),
+                            matches / (2 * len(tokens)),
+                            len(tokens),
+                        )
+                    )
         positive = oracle(pieces, row.reference)
         labels = [1.0 if i in positive else 0.0 for i in range(len(features))]
-        out.append(Example(row, article, features, labels))
+        out.append(Example(row, article, features, labels, densities))
     return out
+
+
+def fit_pieces(data: Sequence[Example], ridge: float = PIECE_RIDGE) -> dict[str, float]:
+    """Ridge regression of a piece's density of highlight words, weighted by its length."""
+    names = sorted({name for ex in data for feats, _, _ in ex.pieces for name, _ in feats})
+    index = {name: i for i, name in enumerate(names)}
+    rows = [piece for ex in data for piece in ex.pieces]
+    x = np.zeros((len(rows), len(names)))
+    for r, (feats, _, _) in enumerate(rows):
+        for name, value in feats:
+            x[r, index[name]] += value
+    y = np.array([density for _, density, _ in rows])
+    weight = np.array([float(length) for _, _, length in rows])
+    penalty = ridge * np.eye(len(names))
+    if "bias" in index:
+        penalty[index["bias"], index["bias"]] = 1e-6
+    w = np.linalg.solve((x * weight[:, None]).T @ x + penalty, (x * weight[:, None]).T @ y)
+    return {name: round(float(v), 5) for name, v in zip(names, w, strict=True) if round(v, 5)}
 
 
 def fit(data: Sequence[Example], ridge: float) -> dict[str, float]:
@@ -196,10 +238,11 @@ def cross_validate(data: Sequence[Example]) -> list[dict[str, Any]]:
     for ridge in RIDGE:
         for fold in folds:
             held = set(fold)
-            weights = fit([ex for i, ex in enumerate(data) if i not in held], ridge)
+            train = [ex for i, ex in enumerate(data) if i not in held]
+            weights, piece_weights = fit(train, ridge), fit_pieces(train)
             test = [data[i] for i in fold]
             for k, selection in enumerate(settings):
-                model = scorer.Model(weights, selection)
+                model = scorer.Model(weights, selection, piece_weights)
                 results.setdefault((ridge, k), []).append(score_rows(test, model))
         print(f"  ridge {ridge}: {len(settings)} settings x {FOLDS} folds done", file=sys.stderr)
     table = []
@@ -273,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "selection": best["selection"],
         "weights": dict(sorted(weights.items())),
+        "piece_weights": dict(sorted(fit_pieces(data).items())),
     }
     args.out.write_text(json.dumps(model, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(

@@ -59,7 +59,8 @@ def test_build_writes_one_brief_per_seed_in_the_format(built: Path) -> None:
         assert not brief.edited
         assert brief.path and brief.path.startswith(f"{brief.date:%Y/%m}/")
         assert brief.summary and brief.why_it_matters
-        assert 3 <= len(brief.takeaways) <= 5, (seed, brief.takeaways)
+        # Generated: two or three, as long as journalists' highlights; the publisher's: up to 5.
+        assert 2 <= len(brief.takeaways) <= 5, (seed, brief.takeaways)
         assert set(brief.companies) == SEED_COMPANIES[seed], seed
         assert brief.themes, seed
         assert brief.added.isoformat() == "2026-11-21"

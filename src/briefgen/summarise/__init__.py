@@ -71,10 +71,12 @@ def summarise(article: Article, *, model: scorer.Model | None = None) -> Summary
     for its first letter.
 
     - Summary: the lead sentence that says who did what, with the next one when it is short.
-    - Takeaways: two or three distinct standalone facts, as many words as journalists'
-      highlights (about 35): a learned scorer (`model`) ranks the sentences highlights draw
-      on, and each gives the piece that fits the words left. A takeaway may restate a lead fact
-      in short form (highlights do) but never repeats the title or a summary sentence whole.
+    - Takeaways: two or three distinct standalone facts, no more words than journalists'
+      highlights (about 32): a learned scorer (`model`) ranks the sentences highlights draw
+      on, and each gives the piece expected to hold the most highlight words that fits the
+      words left. Never the title. In a long story without a headline the first may be the
+      lead fact, as highlights are; the summary then takes its next sentence along so that it
+      says more than any takeaway. Under a headline, takeaways add what the summary lacks.
     - Why it matters: a sentence about consequence, strategy or what comes next ("will",
       "expected", "strategic", 将, 有望 ...) that no other field uses.
 
@@ -93,11 +95,8 @@ def summarise(article: Article, *, model: scorer.Model | None = None) -> Summary
 
     model = model or scorer.load()
     n = len(sentences)
-    worth = {
-        s.position: scorer.probability(model, scorer.sentence_features(s, n))
-        for s in sentences
-        if s.usable
-    }
+    features = {s.position: scorer.sentence_features(s, n) for s in sentences if s.usable}
+    worth = {position: scorer.probability(model, f) for position, f in features.items()}
     lead = _pick_summary(sentences, reserved)
     if not lead:
         return _wall(article)
@@ -119,7 +118,23 @@ def summarise(article: Article, *, model: scorer.Model | None = None) -> Summary
         used |= {s.position for s in why_sentences}
         taken += [s.tokens for s in why_sentences]
     for_why = {s.position for s in why_sentences}
-    takeaways = _pick_takeaways(document, model, worth, lead, article.title, summary, for_why)
+
+    def pick(whole_lead: bool) -> list[Span]:
+        return _pick_takeaways(
+            document, model, worth, features, lead, article.title, summary, for_why,
+            whole_lead=whole_lead,
+        )  # fmt: skip
+
+    takeaways = pick(model.param("whole_lead", 1.0) >= 0.5)
+    wider = _widen(lead, sentences, takeaways, reserved)
+    if wider is lead and any(_bare(t.text) == _bare(summary) for t in takeaways):
+        # The summary cannot take its next sentence along: the lead fact in short form only.
+        takeaways = pick(whole_lead=False)
+    elif wider is not lead:
+        lead = wider
+        summary = _join(lead, article)
+        used |= {s.position for s in lead}
+        taken.append(lead[-1].tokens)
     used |= {span.sentence.position for span in takeaways}
     taken += [_span_tokens(span) for span in takeaways]
     if publisher_why:
@@ -180,6 +195,38 @@ def _pick_summary(
     return chosen
 
 
+def _widen(
+    lead: list[Sentence],
+    sentences: Sequence[Sentence],
+    takeaways: Sequence[Span],
+    reserved: Sequence[frozenset[str]],
+) -> list[Sentence]:
+    """The summary with its next sentence along when a takeaway states the lead sentence word
+    for word, so the summary never reads the same as a takeaway (unchanged when it cannot)."""
+    if len(lead) != 1 or not _states(takeaways, lead):
+        return lead
+    first = lead[0]
+    following = next((s for s in sentences if s.position == first.position + 1), None)
+    if (
+        following is None
+        or any(t.sentence is following for t in takeaways)
+        or following.paragraph > first.paragraph + 1
+        or not following.usable
+        or following.text != following.raw
+        or following.n_words > 45
+        or first.n_words + following.n_words > MAX_SUMMARY_WORDS
+        or not is_new(following.tokens, [first.tokens, *reserved])
+    ):
+        return lead
+    return [first, following]
+
+
+def _states(takeaways: Sequence[Span], lead: Sequence[Sentence]) -> bool:
+    """A takeaway is a whole sentence of the summary."""
+    whole = {_bare(s.text) for s in lead}
+    return any(_bare(t.text) in whole for t in takeaways)
+
+
 # --- takeaways --------------------------------------------------------------------------------
 
 
@@ -187,19 +234,24 @@ def _pick_takeaways(
     document: Document,
     model: scorer.Model,
     worth: dict[int, float],
+    features: dict[int, scorer.Features],
     lead: Sequence[Sentence],
     title: str,
     summary: str,
     reserved: Collection[int] = (),
+    *,
+    whole_lead: bool = True,
 ) -> list[Span]:
     """Two or three distinct facts within the length of journalists' highlights.
 
     `worth` holds the scorer's probability that highlights draw on each sentence. In that
-    order, each sentence that repeats none already taken gives the piece that fits the words
-    left of `budget` (keeping `reserve` words for each of the `min_takeaways` still to come),
-    between `min_words` and `max_words` long. At most `takeaways` pieces; one after the first
+    order, each sentence that repeats none already taken gives the piece (`_choose_piece`,
+    from the sentence's `features`) that fits the words left of `budget` (keeping `reserve`
+    words for each of the `min_takeaways` still to come), between `min_words` and `max_words`
+    long. At most `takeaways` pieces; one after the first
     needs probability `min_p`. The model file holds these parameters with the weights.
-    `reserved`: positions of sentences kept for why it matters.
+    `reserved`: positions of sentences kept for why it matters. `whole_lead`: in a long story
+    without a headline a takeaway may be a whole sentence of the summary.
     """
     budget = model.param("budget", 33.0)
     reserve = model.param("reserve", 8.0)
@@ -216,13 +268,18 @@ def _pick_takeaways(
         ),
         key=lambda pair: (-pair[0], pair[1].position),
     )
-    # Neither the title nor a whole sentence of the summary is repeated as a takeaway. Under a
-    # headline, which already states the lead fact, and in a short article, which has few
-    # facts to give, takeaways add what the summary lacks; in a long story without one the
-    # first may restate the lead fact in short form, as journalists' highlights do.
-    repeats = {_bare(summary), _bare(title), *(_bare(s.text) for s in lead)}
-    long_story = len(ranked) >= _LONG_STORY_SENTENCES
-    said = None if long_story and not document.title_tokens else frozenset(content_words(summary))
+    # Neither the title nor the summary is repeated as a takeaway. Under a headline, which
+    # already states the lead fact, and in a short article, which has few facts to give,
+    # takeaways add what the summary lacks. In a long story without one the first takeaway
+    # may be the lead fact, as journalists' highlights are (`summarise` then widens the
+    # summary, so the two never read the same).
+    repeats = {_bare(title)}
+    said = None
+    adds = len(ranked) < _LONG_STORY_SENTENCES or bool(document.title_tokens)
+    if adds or not whole_lead:
+        repeats |= {_bare(summary), *(_bare(s.text) for s in lead)}
+    if adds:
+        said = frozenset(content_words(summary))
     named = TWO_NAMES.search(summary) is not None
     chosen: list[Span] = []
     words = 0
@@ -234,7 +291,9 @@ def _pick_takeaways(
         room = min(max_words, budget - words - reserve * max(0, least - len(chosen) - 1))
         if room < min_words:
             break
-        best = best_piece(sentence, room, min_words, exclude=repeats, parties_named=named)
+        best = _choose_piece(
+            sentence, room, min_words, repeats, model, features[sentence.position], named
+        )
         if best is None or not is_new(_span_tokens(best), [_span_tokens(c) for c in chosen]):
             continue
         if said is not None and _overlap(_span_tokens(best), said) >= _RESTATES:
@@ -261,6 +320,36 @@ def _pick_takeaways(
             if options:
                 chosen.append(min(options, key=lambda span: (span.n_words, span.start)))
     return sorted(chosen, key=lambda span: (span.sentence.position, span.start))
+
+
+def _choose_piece(
+    sentence: Sentence,
+    room: float,
+    min_words: float,
+    exclude: Collection[str],
+    model: scorer.Model,
+    features: scorer.Features,
+    parties_named: bool,
+) -> Span | None:
+    """The piece of `min_words` to `room` words expected to hold the most highlight words
+    (`scorer.piece_value`); without piece weights, the sentence's longest fitting piece."""
+    if not model.piece_weights:
+        return best_piece(sentence, room, min_words, exclude=exclude, parties_named=parties_named)
+    options = [
+        span
+        for span in pieces(sentence, parties_named=parties_named)
+        if min_words <= span.n_words <= room and span.text not in exclude
+    ]
+    # A piece without its opening phrase or connective ("Recently,", "But") reads better as a
+    # bullet and says the same: the longer form is not a choice when the shorter one fits.
+    trimmed = {span.end for span in options if span.start_kind in ("phrase", "conj")}
+    options = [span for span in options if span.start or span.end not in trimmed]
+    if not options:
+        return None
+    density = scorer.score_with(model.piece_weights, features)
+    return max(
+        options, key=lambda span: (scorer.piece_value(model, span, density), -span.start, span.end)
+    )
 
 
 def _bare(text: str) -> str:

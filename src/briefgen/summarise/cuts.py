@@ -40,9 +40,16 @@ _LEAD_WORDS = (
     "Finally|Ultimately|Initially|Previously|Currently|Recently|Eventually|Following|Despite|"
     "Amid|Under|Like|Unlike|Over|Within|Throughout|As|When|While|Although|Though|If|Once|"
     "Because|With|Without|Back|Nearly|Almost|About|Some|Two|Three|Four|Five|Several|Just|Even|"
-    "Still|Already|Also|Indeed|In fact|Of course|Speaking|Asked"
+    "Still|Already|Also|Indeed|In fact|Of course|Speaking|Asked|Besides|Likewise|Similarly|"
+    "Nevertheless|Nonetheless|Therefore|Thus|Hence"
 )
 _LEAD_PHRASE = re.compile(rf"(?:{_LEAD_WORDS})\b[^,;:\"“”()]{{0,80}}?, (?=\S)")
+# Connectives that tie a sentence to the one before; a takeaway stands alone without them.
+_DISCOURSE_OPENER = re.compile(
+    r"(?:In fact|Indeed|However|Moreover|Furthermore|Additionally|Meanwhile|Also|Still|"
+    r"Of course|Instead|Separately|Besides|Likewise|Similarly|Nevertheless|Nonetheless|"
+    r"Therefore|Thus|Hence|Overall|In addition|As a result),"
+)
 _LEAD_CONJ = re.compile(r"(?:But|And|So|Yet|Or|Plus|Still|However|Meanwhile|Now|Then),? (?=\S)")
 # "Police said Thursday that the man ..." → "the man ...".
 _SAID_THAT = re.compile(
@@ -257,6 +264,8 @@ def _make(
     if start == 0:
         if not (sentence.standalone or (parties_named and sentence.parties)):
             return None
+        if _DISCOURSE_OPENER.match(piece):
+            return None  # "In fact, Haier ...": the piece without the connective reads better
         if opens_with_reporting(piece):
             return None  # "According to sources at Haier, the company ...": not a takeaway
     elif is_dangling(piece, cjk=sentence.cjk) or is_vague(piece):

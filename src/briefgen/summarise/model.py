@@ -2,7 +2,9 @@
 
 A logistic regression over cheap features of a sentence (position, rank among the sentences
 that stand alone, centrality, overlap with the lead, names, quantities, quotes, reporting
-verbs, ...). `benchmarks/tune_summary.py` fits it on one half of the development set only,
+verbs, ...) ranks the sentences; a linear model of how dense in highlight words each grounded
+piece of a sentence is (which cut, how much of the sentence it keeps) chooses the piece.
+`benchmarks/tune_summary.py` fits both on one half of the development set only,
 with labels from a ROUGE oracle that reads the highlights, and chooses the selection
 parameters of `summarise` on that same half by cross-validation; both ship in
 `briefgen/data/summary_model.json` (a few kB), read once per process with the standard
@@ -15,10 +17,12 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from briefgen.summarise.cuts import Span
 from briefgen.summarise.sentences import Sentence
 
 MODEL_FILE = "summary_model.json"
@@ -28,6 +32,8 @@ Features = list[tuple[str, float]]
 _POSITIONS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 10, 10, 10, 13, 13, 13, 13)
 """Bucket of each sentence position (positions past the end share the last bucket)."""
 _RANKS = (0, 1, 2, 3, 4)
+# A sentence that opens with a name ("Haier Group said", "Rory McIlroy threw"): who did what.
+_NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w'.-]+ ){1,3}[a-z]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class Model:
 
     weights: dict[str, float]
     selection: dict[str, float] = field(default_factory=dict)
+    piece_weights: dict[str, float] = field(default_factory=dict)
+    """Density of highlight words in a piece (`piece_features`); empty: the longest piece."""
     about: dict[str, Any] = field(default_factory=dict)
 
     def param(self, name: str, default: float) -> float:
@@ -62,6 +70,7 @@ def from_json(data: dict[str, Any]) -> Model:
     return Model(
         weights={str(k): float(v) for k, v in data["weights"].items()},
         selection={str(k): float(v) for k, v in data.get("selection", {}).items()},
+        piece_weights={str(k): float(v) for k, v in data.get("piece_weights", {}).items()},
         about=dict(data.get("about", {})),
     )
 
@@ -81,6 +90,12 @@ def sentence_features(s: Sentence, n_sentences: int) -> Features:
         ("sentence_words", min(s.n_words, 60) / 30),
         ("names", min(s.names, 6) / 6),
     ]
+    if s.opens_paragraph:
+        features.append(("opens_paragraph", 1.0))
+    if s.paragraph == 0:
+        features.append(("first_paragraph", 1.0))
+    if _NAMED_SUBJECT.match(s.text):
+        features.append(("named_subject", 1.0))
     if s.number:
         features.append(("quantity" if s.number == 1.0 else "date_only", 1.0))
     if s.quote_start:
@@ -107,8 +122,7 @@ def sentence_features(s: Sentence, n_sentences: int) -> Features:
 
 
 def score(model: Model, features: Features) -> float:
-    weights = model.weights
-    return sum(weights.get(name, 0.0) * value for name, value in features)
+    return score_with(model.weights, features)
 
 
 def probability(model: Model, features: Features) -> float:
@@ -117,3 +131,28 @@ def probability(model: Model, features: Features) -> float:
     if z < -30:
         return 0.0
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def piece_features(span: Span) -> Features:
+    """What a cut does to its sentence: where it starts and ends, and how much it keeps."""
+    words = span.n_words / 30
+    return [
+        (f"start={span.start_kind}", 1.0),
+        (f"end={span.end_kind}", 1.0),
+        ("kept", span.n_words / max(span.sentence.n_words, 1)),
+        ("words", words),
+        ("words2", words * words),
+    ]
+
+
+def piece_value(model: Model, span: Span, sentence_density: float) -> float:
+    """Expected highlight words in the piece: its predicted density times its length.
+
+    `sentence_density` is the part of the density that the sentence's own features give
+    (`score_with(model.piece_weights, sentence_features(...))`), shared by its pieces."""
+    density = sentence_density + score_with(model.piece_weights, piece_features(span))
+    return density * span.n_words
+
+
+def score_with(weights: dict[str, float], features: Features) -> float:
+    return sum(weights.get(name, 0.0) * value for name, value in features)

@@ -188,6 +188,7 @@ class Sentence:
     """Opens with "The two parties" (双方): stands alone once the summary names both."""
     event: bool = False
     """Opens with "The move", "The deal", "This decision": fine right after the summary."""
+    opens_paragraph: bool = False
     _cues: int = -1
     number: float = 0.0
     """1 for a quantity (150 million, 51.2%), 0.4 for dates and years only, else 0."""
@@ -298,6 +299,7 @@ def _sentence(
         standalone=usable and not is_dangling(cleaned, cjk=cjk),
         parties=usable and _PARTIES.match(cleaned) is not None,
         event=usable and _EVENT.match(cleaned) is not None,
+        opens_paragraph=opens_paragraph,
     )
     if usable:  # the finer features only matter for sentences that may be chosen
         lower = cleaned.lower()
