@@ -233,13 +233,30 @@ def render_issue(issue: Issue, settings: DigestSettings, token: str | None = Non
         extra_css=css,
     )
     context = _context(issue, settings, stories, subject, preheader, token)
+    rendered: dict[int, str] = {}
+
+    def html_with(shown: int) -> str:
+        if shown not in rendered:
+            page = html_env.get_template(HTML_TEMPLATE).render(_split(context, shown))
+            rendered[shown] = _crlf(inliner.inline(page))
+        return rendered[shown]
+
+    def fits(shown: int) -> bool:
+        return len(html_with(shown).encode("utf-8")) <= MAX_HTML_BYTES
+
+    # The most stories in full (up to max_full_briefs) that keep the HTML under Gmail's
+    # clipping budget, the rest as headlines; none in full when even that is over. The HTML
+    # grows with each story shown in full, so a binary search finds it in a few renders.
     full = min(settings.max_full_briefs, len(stories))
-    while True:
-        page = html_env.get_template(HTML_TEMPLATE).render(_split(context, full))
-        html = _crlf(inliner.inline(page))
-        if len(html.encode("utf-8")) <= MAX_HTML_BYTES or full == 0:
-            break
-        full -= 1  # over Gmail's clipping budget: show one more story as a headline only
+    if not fits(full):
+        low, high, full = 0, full - 1, 0
+        while low <= high:
+            middle = (low + high) // 2
+            if fits(middle):
+                full, low = middle, middle + 1
+            else:
+                high = middle - 1
+    html = html_with(full)
     text = text_env.get_template(TEXT_TEMPLATE).render(_split(context, full))
     return RenderedIssue(subject=subject, preheader=preheader, html=html, text=_crlf(text))
 
