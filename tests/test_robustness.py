@@ -243,8 +243,10 @@ def test_build_completes_with_exit_code_0_and_no_traceback(built: Built) -> None
     for result in (built.result, built.rebuild):
         assert result.exit_code == 0, result.output
         assert "Traceback" not in result.output
-        assert "Site built in site" in result.output
-        assert "Digest preview written to outbox/1/preview.eml" in result.output
+    assert "Site built in site" in built.result.output
+    assert "Digest preview written to outbox/1/preview.eml" in built.result.output
+    # Nothing changed: the rebuild keeps the site and the preview it has.
+    assert "Site and digest preview are up to date" in built.rebuild.output
 
 
 def test_each_unreadable_file_is_named_in_exactly_one_warning_line(built: Built) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping, MutableMapping
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +26,7 @@ from briefgen import brief_files, feeds, group, issue_records, render_site, sear
 from briefgen.config import BriefgenConfig, Project, site_url_problem
 from briefgen.errors import BriefFileError, BriefgenError
 from briefgen.models import Brief, Issue, Theme
+from briefgen.site_cache import Digester, SiteCache, render_fingerprint
 
 if TYPE_CHECKING:
     from briefgen.render_digest import DigestSettings
@@ -52,7 +54,17 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
     5. MkDocs writes each page: `on_page_context` adds the brief view or the listing context.
     6. `on_post_build`: the Atom and JSON feeds are written from the brief bodies rendered in
        step 3 (each brief is rendered once), then Pagefind indexes the written brief pages.
+
+    With a `site_cache` (set by `briefgen build`, which then runs MkDocs with `dirty=True`),
+    every page, feed, web copy and search index gets a key from exactly what it shows; those
+    whose key is the same as in the previous build are not rendered but linked from the
+    previous site (`SiteCache`).
     """
+
+    site_cache: SiteCache | None = None
+    """Set before the build to reuse the previous build's outputs (see above)."""
+    background: Executor | None = None
+    """Set before the build to render the digest's web copies in another process."""
 
     _mkdocs: MkDocsConfig | None = None
     _themes: tuple[Theme, ...] = ()
@@ -65,6 +77,15 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
     _bodies: dict[str, str]
     """The rendered body of each brief page, by brief id, for the feeds (set in on_config)."""
     _digest_settings: DigestSettings | None = None
+    _render_key: str = ""
+    """What every page depends on besides its own content (code, config, templates)."""
+    _digester: Digester
+    _page_keys: dict[str, str]
+    """The key of each brief page, by brief id."""
+    _kept: dict[str, File]
+    """Pages the previous build rendered from the same key, by `src_uri`: not rendered."""
+    _pending: dict[str, Future[str]]
+    """Web copies being rendered in the background, by issue id."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         """Keep briefs out of the nav (rendering it into thousands of pages is quadratic): the
@@ -85,6 +106,11 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         self._sitemap_extra = ()
         self._bodies = {}
         self._digest_settings = None
+        self._render_key = ""
+        self._digester = Digester()
+        self._page_keys = {}
+        self._kept = {}
+        self._pending = {}
         if config.nav is None:
             config.nav = [{title: src} for title, src in render_site.TOP_LEVEL]
         # A theme without mkdocs_theme.yml (`name: null`) builds only sitemap.xml by default.
@@ -116,23 +142,49 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         self._briefs = plan.briefs
         self._specs = {spec.src_uri: spec for spec in plan.pages}
         self._feeds = plan.feeds
+        cache = self.site_cache
+        if cache is not None:
+            if not self._render_key:
+                self._render_key = self._render_fingerprint(config)
+            self._key_brief_pages(files, briefs, cache)
         for spec in plan.pages:
             # Only the top-level pages are in the nav; the rest must not be reported as missing.
             level = InclusionLevel.INCLUDED if spec.in_nav else InclusionLevel.NOT_IN_NAV
-            _add(files, File.generated(config, spec.src_uri, content="", inclusion=level))
+            file = File.generated(config, spec.src_uri, content="", inclusion=level)
+            _add(files, file)
+            if cache is not None:
+                key = self._key("page", spec.src_uri, spec.template, spec.title, spec.updated)
+                if cache.reuse(file.dest_uri, self._digester.of(key, spec.context)):
+                    self._keep(file)
         if web_copies is not None:
             self._sitemap_extra = tuple((issue.url, issue.date) for issue in issues)
         for issue_id, html in (web_copies or {}).items():
+            if html is None:
+                continue  # kept from the previous build
             # Bytes: written as is, the same file `briefgen digest` writes (no newline changes).
             content = html.encode("utf-8")
             _add(files, File.generated(config, f"issues/{issue_id}/index.html", content=content))
         return files
+
+    def on_nav(
+        self, nav: Navigation, /, *, config: MkDocsConfig, files: Files
+    ) -> Navigation | None:
+        """Give the pages that are not rendered again their title, template and date, as
+        `on_page_markdown` gives the others: the sitemap lists them all."""
+        for file in self._kept.values():
+            page = file.page if file.page is not None else Page(None, file, config)
+            self._describe(page)
+        return nav
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         """Pick the template and title of brief and generated pages; `update_date` (the sitemap
         `lastmod`) comes from the briefs, so rebuilding the same briefs gives the same files."""
+        self._describe(page)
+        return markdown
+
+    def _describe(self, page: Page) -> None:
         uri = page.file.src_uri
         if (brief := self._briefs.get(uri)) is not None:
             page.meta["template"] = "brief.html"
@@ -143,7 +195,6 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             page.meta["title"] = render_site.clean_text(spec.title)
             if spec.updated is not None:
                 page.update_date = spec.updated.isoformat()
-        return markdown
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -161,6 +212,8 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             if _primary(brief.language) not in {"", _primary(site_language)}:
                 html = _SECTION_HEADING.sub(rf'<h2 lang="{site_language}">\1</h2>', html)
             self._bodies[brief.id] = html
+            if self.site_cache is not None:
+                self.site_cache.remember_body(brief.id, self._page_keys[brief.id], html)
         return Markup(html)  # noqa: S704 - see the docstring
 
     def on_env(
@@ -192,6 +245,15 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Write the feeds, then index the brief pages for search (MkDocs has written them)."""
         site_dir = Path(config.site_dir)
+        for issue_id, job in sorted(self._pending.items()):
+            # The same bytes MkDocs writes for a generated file's content (see on_files).
+            target = site_dir / "issues" / issue_id / "index.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(job.result().encode("utf-8"))
+        cache = self.site_cache
+        if cache is not None:
+            # The pages kept from the previous build, before anything reads the site.
+            log.debug("Kept %d files of the previous build", cache.fill(site_dir))
         site = feeds.FeedSite(
             title=config.site_name,
             url=config.site_url or "",
@@ -200,16 +262,44 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
         )
         writer = feeds.FeedWriter(site, self._bodies)
         for spec in self._feeds:
-            _write(site_dir / spec.atom_url, writer.atom(spec))
-            _write(site_dir / spec.json_url, writer.json(spec))
+            if cache is not None:
+                members = tuple(self._page_keys.get(view.id, "") for view in spec.briefs)
+                key = self._digester.of(self._key("feed"), spec, members)
+                kept_atom = cache.reuse(spec.atom_url, key)
+                kept_json = cache.reuse(spec.json_url, key)
+            else:
+                kept_atom = kept_json = False
+            if not kept_atom:
+                _write(site_dir / spec.atom_url, writer.atom(spec))
+            if not kept_json:
+                _write(site_dir / spec.json_url, writer.json(spec))
         robots = site_dir / "robots.txt"
         if not robots.exists():
             _write(robots, f"User-agent: *\nAllow: /\nSitemap: {site.url}sitemap.xml\n")
-        if not self.config.search or not self._briefs:
-            return
+        if self.config.search and self._briefs:
+            self._index(site_dir, _site_language(config))
+        if cache is not None:
+            cache.fill(site_dir)
+
+    def _index(self, site_dir: Path, site_language: str) -> None:
+        """Index the brief pages for search, unless none of them changed since the previous
+        build (then its index is kept). One index for the whole site: Pagefind matches all
+        the words of a query within an index, and falls back to looser matches in an index
+        where that finds nothing, so indexes merged in the browser (say, one per month) would
+        answer "华为" with pages that only hold "为"."""
         language = search.index_language(
-            (brief.language for brief in self._briefs.values()), _site_language(config)
+            (brief.language for brief in self._briefs.values()), site_language
         )
+        cache = self.site_cache
+        if cache is not None:
+            pages = sorted(
+                (view.url, self._page_keys.get(view.id, "")) for view in self._briefs.values()
+            )
+            key = self._digester.of(self._key("search", language), pages)
+            if cache.reuse_folder(f"{search.BUNDLE}/", key):
+                log.info("Search index: kept (no brief page changed)")
+                return
+            cache.fill(site_dir)  # every brief page in place before Pagefind reads them
         try:
             stats = search.build_index(site_dir, language)
         except search.SearchIndexError as error:
@@ -223,18 +313,50 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             stats.language,
         )
 
+    def _render_fingerprint(self, config: MkDocsConfig) -> str:
+        folders = [Path(folder) for folder in config.theme.dirs]
+        folders.append(self._project(config).email_templates)
+        return render_fingerprint(Path(config.config_file_path), folders)
+
+    def _key(self, *parts: object) -> str:
+        return self._digester.of(self._render_key, *parts)
+
+    def _key_brief_pages(self, files: Files, briefs: list[Brief], cache: SiteCache) -> None:
+        """Key each brief page by its view and body; keep the unchanged ones (with the body
+        the previous build rendered, for the feeds). A page edited by hand is always rendered:
+        its Markdown may link to other pages."""
+        edited = {brief.path for brief in briefs if brief.edited}
+        for uri, view in self._briefs.items():
+            file = files.get_file_from_path(uri)
+            if file is None:
+                continue
+            key = self._digester.of(self._key("brief", uri), view, file.content_string)
+            self._page_keys[view.id] = key
+            body = cache.body(view.id, key) if uri not in edited else None
+            if body is not None and cache.reuse(file.dest_uri, key):
+                self._bodies[view.id] = body
+                self._keep(file)
+            else:
+                cache.keys[file.dest_uri] = key
+
+    def _keep(self, file: File) -> None:
+        """Leave `file` out of this build's rendering (MkDocs asks `is_modified` when dirty)."""
+        file.is_modified = _unmodified  # type: ignore[method-assign]
+        self._kept[file.src_uri] = file
+
     def _read_briefs(self, files: Files) -> list[Brief]:
         """Parse each brief file. Its body stays in the `File`, so MkDocs renders exactly what
         was parsed, without reading the disk or parsing the front matter again."""
         assert self._mkdocs is not None
         briefs = []
-        for _path, relative in brief_files.iter_paths(Path(self._mkdocs.docs_dir)):
+        for path, relative in brief_files.iter_paths(Path(self._mkdocs.docs_dir)):
             file = files.get_file_from_path(relative)
             if file is None or file.inclusion in _UNPUBLISHED:
                 continue  # excluded by `exclude_docs` or a draft: not published
             try:
                 text = file.content_string
-                brief = brief_files.parse(text, relative)
+                # The parse cache: `briefgen build` has read every brief before MkDocs runs.
+                brief = brief_files.load(path, relative)
             except BriefFileError as error:
                 problem = error.message
             except UnicodeDecodeError:
@@ -277,9 +399,10 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             raise PluginError(error.message) from None
         return analysis.registry, analysis.themes
 
-    def _web_copies(self, issues: list[Issue]) -> dict[str, str] | None:
-        """The web copy of each issue, or None when there is no digest renderer to make them
-        or its settings do not allow it (`briefgen serve` previews on http://127.0.0.1)."""
+    def _web_copies(self, issues: list[Issue]) -> dict[str, str | None] | None:
+        """The web copy of each issue (None for one kept from the previous build), or None
+        when there is no digest renderer to make them or its settings do not allow it
+        (`briefgen serve` previews on http://127.0.0.1)."""
         try:
             return {issue.id: self._issue_web_copy(issue) for issue in issues}
         except ModuleNotFoundError as error:
@@ -292,8 +415,9 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             log.info("issue pages at issues/<id>/ use the site theme: %s", error.message)
             return None
 
-    def _issue_web_copy(self, issue: Issue) -> str:
-        """The HTML of the emailed digest for `issue`: its "View in browser" copy."""
+    def _issue_web_copy(self, issue: Issue) -> str | None:
+        """The HTML of the emailed digest for `issue`: its "View in browser" copy; None when
+        the previous build's copy is kept."""
         import briefgen.render_digest as render_digest  # lazily: only builds with issues need it
 
         if self._digest_settings is None:
@@ -301,12 +425,28 @@ class BriefgenPlugin(BasePlugin[BriefgenConfig]):  # type: ignore[no-untyped-cal
             titles = {theme.id: theme.title for theme in self._themes}
             project = self._project(self._mkdocs)
             self._digest_settings = render_digest.settings_for(project, titles)
+        if self.site_cache is not None:
+            assert self._mkdocs is not None
+            if not self._render_key:
+                self._render_key = self._render_fingerprint(self._mkdocs)
+            key = self._digester.of(self._key("issue"), issue, self._digest_settings)
+            if self.site_cache.reuse(f"issues/{issue.id}/index.html", key):
+                return None
+        if self.background is not None:
+            # Rendered on the other core while MkDocs renders the pages; written at the end.
+            job = self.background.submit(render_digest.web_copy, issue, self._digest_settings)
+            self._pending[issue.id] = job
+            return None
         return render_digest.web_copy(issue, self._digest_settings)
 
     def _project(self, config: MkDocsConfig) -> Project:
         return Project(
             root=Path(config.config_file_path).parent, mkdocs=config, options=self.config
         )
+
+
+def _unmodified() -> bool:
+    return False
 
 
 def _markdown_body(text: str) -> str:

@@ -9,11 +9,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -26,6 +28,7 @@ from briefgen import (
     group,
     ingest,
     issue_records,
+    site_cache,
     sources,
     summarise,
     tagging,
@@ -102,13 +105,102 @@ def build(project: Project, *, refresh: bool = False) -> BriefReport:
         # collect (files, URLs, feeds; one per story), summarise, tag, write briefs
         seeds: list[str | Path] = [project.seeds_dir, *sources.seed_lists(project.seeds_dir)]
         report = ingest_paths(project, seeds, refresh=refresh)
-        build_site(project)  # group + render site (the MkDocs plugin adds the generated pages)
-        try:
-            preview = render_digest_preview(project)  # render digest → outbox/<id>/preview.eml
-            log.info("Digest preview written to %s", collect.display_path(preview, project.root))
-        except EmptyIssueError as error:
-            log.warning("No digest issue: %s", error.message)
+        publish(project)
     return report
+
+
+def publish(project: Project) -> bool:
+    """Build the site (with the digest's web copy) and the digest preview from the briefs;
+    False when there was nothing to do.
+
+    Incremental: when nothing the site and the preview are made from has changed since the
+    last build (and neither was touched since), neither is built again; otherwise only the
+    pages, feeds and search indexes whose content changed are rendered (`site_cache`).
+    """
+    with one_report_per_file(), exclusive(project):
+        inputs = input_fingerprint(project)
+        previous = site_cache.Manifest.load(project.state_dir)
+        if (
+            previous is not None
+            and previous.inputs == inputs
+            and _outputs_intact(project, previous)
+        ):
+            log.info("Site and digest preview are up to date: nothing changed since the last build")
+            return False
+        # The digest preview is rendered on the other core while MkDocs builds the site: the
+        # two read the same briefs and write different folders.
+        with _background() as pool:
+            previewing = pool.submit(_write_preview, project.root) if pool else None
+            # group + render site (the MkDocs plugin adds the generated pages)
+            manifest = build_site(project, incremental=True, background=pool)
+            # render digest → outbox/<id>/preview.eml
+            preview, problem = previewing.result() if previewing else _write_preview(project)
+        if preview is not None:
+            log.info("Digest preview written to %s", collect.display_path(preview, project.root))
+        else:
+            log.warning("No digest issue: %s", problem)
+        if manifest is not None:
+            manifest.inputs = inputs
+            manifest.preview = _preview_record(project, preview)
+            manifest.save(project.state_dir)
+    return True
+
+
+@contextlib.contextmanager
+def _background() -> Iterator[ProcessPoolExecutor | None]:
+    """Two processes forked from this one (they inherit the briefs already parsed) for the
+    digest's preview and web copy, or None where processes cannot be forked or there is a
+    single core."""
+    if workers.cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
+def _write_preview(project: Project | Path) -> tuple[Path | None, str]:
+    """Render the current issue's preview: its path, or None and why there is none."""
+    if isinstance(project, Path):
+        project = load_project(project)
+    try:
+        return render_digest_preview(project), ""
+    except EmptyIssueError as error:
+        return None, error.message
+
+
+def input_fingerprint(project: Project) -> str:
+    """A hash of everything the site and the digest preview are made from: every file of the
+    docs folder (briefs, by content), closed issues, `mkdocs.yml`, the company registry file,
+    the site and email templates, briefgen's code and the rendering libraries."""
+    digest = hashlib.sha256(b"briefgen inputs\0")
+    folders = [Path(folder) for folder in project.mkdocs.theme.dirs]
+    folders += [project.email_templates, project.docs_dir, project.issues_dir]
+    digest.update(
+        site_cache.render_fingerprint(Path(project.mkdocs.config_file_path), folders).encode()
+    )
+    companies_file = project.options.companies_file
+    if companies_file and project.path(companies_file).is_file():
+        digest.update(project.path(companies_file).read_bytes())
+    # The build date MkDocs stamps into sitemap.xml.gz, when the caller pins it.
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    return digest.hexdigest()
+
+
+def _outputs_intact(project: Project, manifest: site_cache.Manifest) -> bool:
+    """Whether `site/` and the digest preview are still exactly what the last build wrote."""
+    if manifest.preview:
+        relative, _, expected = manifest.preview.rpartition(":")
+        path = project.root / relative
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            return False
+    return manifest.site_intact(project.site_dir)
+
+
+def _preview_record(project: Project, preview: Path | None) -> str:
+    if preview is None:
+        return ""
+    relative = preview.relative_to(project.root).as_posix()
+    return f"{relative}:{hashlib.sha256(preview.read_bytes()).hexdigest()}"
 
 
 def ingest_paths(
@@ -350,14 +442,22 @@ def one_report_per_file() -> Iterator[None]:
         yield
         return
     token = _reported.set(set())
-    plugin_log = logging.getLogger("mkdocs.plugins.briefgen")
-    already = _AlreadyReported()
-    plugin_log.addFilter(already)
+    try:
+        with _filtered("mkdocs.plugins.briefgen", _AlreadyReported()):
+            yield
+    finally:
+        _reported.reset(token)
+
+
+@contextlib.contextmanager
+def _filtered(logger: str, drop: logging.Filter) -> Iterator[None]:
+    """`drop` filters the records of `logger` while the block runs."""
+    target = logging.getLogger(logger)
+    target.addFilter(drop)
     try:
         yield
     finally:
-        plugin_log.removeFilter(already)
-        _reported.reset(token)
+        target.removeFilter(drop)
 
 
 class _AlreadyReported(logging.Filter):
@@ -420,15 +520,25 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def build_site(project: Project) -> Path:
+def build_site(
+    project: Project, *, incremental: bool = False, background: Executor | None = None
+) -> site_cache.Manifest | None:
     """Run MkDocs into a temporary folder, then swap it in: `site/` is never half-built.
 
     Killed at any moment, a build leaves `site/` as the previous complete site or the new
     complete one (`atomic_files.replace_folder`): never absent once a build has finished,
     never a mix. Where the swap takes two renames, the next build first puts back a previous
     site that a kill between them left aside.
+
+    `incremental`: pages, feeds, web copies and search indexes whose key (a hash of what they
+    show) is the one recorded for the current `site/` are hard-linked from it instead of being
+    rendered again. The new manifest is saved (and returned) before the swap: it describes the
+    new site's files by inode, so it can never vouch for a site it does not describe.
+    `background`: where the plugin renders the digest's web copies (another core).
     """
     from mkdocs.commands.build import build as mkdocs_build
+
+    from briefgen.mkdocs_plugin import BriefgenPlugin
 
     site_dir = project.site_dir
     staging = site_dir.with_name(f".{site_dir.name}.new")
@@ -438,11 +548,39 @@ def build_site(project: Project) -> Path:
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
     staged = load_project(project.root, site_dir=str(staging))
-    with _pinned_build_date(project):
-        mkdocs_build(staged.mkdocs)
+    cache = None
+    plugin = staged.mkdocs.plugins.get("briefgen")
+    if isinstance(plugin, BriefgenPlugin):
+        plugin.background = background
+    if incremental and isinstance(plugin, BriefgenPlugin):
+        previous = site_cache.Manifest.load(project.state_dir)
+        bodies = site_cache.load_bodies(project.state_dir) if previous is not None else {}
+        cache = site_cache.SiteCache(site_dir if site_dir.is_dir() else None, previous, bodies)
+        plugin.site_cache = cache
+    with _pinned_build_date(project), _filtered("mkdocs.commands.build", _DropDirtyWarning()):
+        # dirty: MkDocs then asks each page whether to render it (the plugin's kept ones say no)
+        mkdocs_build(staged.mkdocs, dirty=cache is not None)
+    manifest = None
+    if cache is not None:
+        manifest = cache.manifest(staging)
+        site_cache.save_bodies(project.state_dir, cache.bodies)
+        manifest.save(project.state_dir)
+        log.info(
+            "Site: %d files rendered, %d kept from the previous build",
+            len(manifest.stamps) - len(cache.reused),
+            len(cache.reused),
+        )
     atomic_files.replace_folder(staging, site_dir, retired)
     log.info("Site built in %s", collect.display_path(site_dir, project.root))
-    return site_dir
+    return manifest
+
+
+class _DropDirtyWarning(logging.Filter):
+    """MkDocs warns that a dirty build may leave stale pages; ours builds into an empty folder
+    and renders every page whose content changed, so the warning (fatal with `strict`) goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
 
 
 @contextlib.contextmanager
