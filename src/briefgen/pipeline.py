@@ -566,9 +566,9 @@ def build_site(
         site_cache.save_bodies(project.state_dir, cache.bodies)
         manifest.save(project.state_dir)
         log.info(
-            "Site: %d files rendered, %d kept from the previous build",
-            len(manifest.stamps) - len(cache.reused),
-            len(cache.reused),
+            "Site: %d pages, feeds and indexes rendered, %d kept from the previous build",
+            len(cache.keys) - cache.kept,
+            cache.kept,
         )
     atomic_files.replace_folder(staging, site_dir, retired)
     log.info("Site built in %s", collect.display_path(site_dir, project.root))

@@ -21,6 +21,9 @@ from pathlib import Path
 BUNDLE = "pagefind"
 """The folder Pagefind writes into the site (`pagefind/pagefind.js` and its chunks)."""
 
+BRIEF_PAGES = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/**/*.html"
+"""The brief pages of a built site, as a Pagefind glob: the pages the search indexes."""
+
 # Pagefind's own UIs and highlighter: the site has its own search page, so these go.
 _UNUSED = (
     "pagefind-ui.js",
@@ -98,6 +101,10 @@ def build_index(site_dir: Path, language: str) -> IndexStats:
         *pagefind_command(),
         "--site",
         str(site_dir.resolve()),
+        # Only brief pages (`YYYY/MM/<slug>/`) carry `data-pagefind-body`: reading only them
+        # gives the same index in half the time (Pagefind parses every page it is given).
+        "--glob",
+        BRIEF_PAGES,
         "--output-subdir",
         BUNDLE,
         "--force-language",

@@ -220,6 +220,8 @@ class SiteCache:
         """This build's outputs → keys (the next manifest)."""
         self.reused: list[str] = []
         """Files to link from the previous site."""
+        self.kept = 0
+        """Outputs (pages, feeds, web copies, the search index) kept from the previous site."""
         self._old_bodies = dict(bodies or {})
         self.bodies: dict[str, tuple[str, str]] = {}
         """Brief id → (page key, rendered body), for the next build's feeds."""
@@ -230,6 +232,7 @@ class SiteCache:
         if not self._unchanged(path, key) or not self._intact(path):
             return False
         self.reused.append(path)
+        self.kept += 1
         return True
 
     def reuse_folder(self, folder: str, key: str) -> bool:
@@ -242,6 +245,7 @@ class SiteCache:
         if not members or not all(self._intact(path) for path in members):
             return False
         self.reused += members
+        self.kept += 1
         return True
 
     def body(self, brief_id: str, key: str) -> str | None:
