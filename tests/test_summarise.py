@@ -540,6 +540,17 @@ def test_pieces_never_cut_a_quote_or_leave_a_verb_without_its_clause() -> None:
     assert not any(t.endswith("named") for t in texts)
 
 
+def test_a_cut_never_drops_the_names_and_numbers_that_made_the_fact() -> None:
+    source = article(
+        "The signing ceremony was attended by senior executives from Baidu and SAIC-BMW.",
+        "Haier Group has carried out an in-depth layout in the automotive field.",
+    )
+    texts = [p.text for s in analyse(source).sentences for p in pieces(s)]
+    assert "The signing ceremony was attended by senior executives" not in texts
+    # A head that names its subject may lose a generic trailing phrase.
+    assert "Haier Group has carried out an in-depth layout" in texts
+
+
 @pytest.mark.skipif(not EVAL.exists(), reason="shared eval set not available")
 def test_quality_rules_hold_on_real_news() -> None:
     rows = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines()[:40]]

@@ -124,6 +124,8 @@ _BAD_HEAD_END = word_set(
     would can could may might must should not no very more most such own said says"""
 )
 _HEAD_TOKENS = re.compile(r"[a-z0-9']+")
+# A name or a number: what makes a phrase specific.
+_SPECIFIC = re.compile(r"\b[A-Z][a-z]|\d")
 _MODALS = word_set("will would can could may might must should shall to")
 _BE = word_set("is are was were be been being got gets get reportedly allegedly also")
 _PARTICIPLES = word_set(
@@ -355,6 +357,8 @@ def _en_ends(text: str) -> list[tuple[int, str]]:
             continue
         if tokens[0][1] in _PREPOSITIONS and ", " not in head:
             continue  # a bare prepositional phrase: "Of the 10.5 million refugees registered"
+        if kind == "prep" and _SPECIFIC.search(text, tail_start) and not _SPECIFIC.search(head, 1):
+            continue  # "attended by senior executives | from Baidu and BMW": the facts are cut
         ends.append((cut, kind))
     return ends
 
