@@ -32,6 +32,11 @@ Features = list[tuple[str, float]]
 _POSITIONS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 10, 10, 10, 13, 13, 13, 13)
 """Bucket of each sentence position (positions past the end share the last bucket)."""
 _RANKS = (0, 1, 2, 3, 4)
+_FLAGS = (
+    "quote_start", "quoted", "said", "first_person", "second_person", "vague", "refers_back",
+    "opinion",
+)  # fmt: skip
+"""Yes/no properties of a `Sentence` that are features under their own name."""
 # A sentence that opens with a name ("Haier Group said", "Rory McIlroy threw"): who did what.
 _NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w'.-]+ ){1,3}[a-z]")
 
@@ -98,22 +103,7 @@ def sentence_features(s: Sentence, n_sentences: int) -> Features:
         features.append(("named_subject", 1.0))
     if s.number:
         features.append(("quantity" if s.number == 1.0 else "date_only", 1.0))
-    if s.quote_start:
-        features.append(("quote_start", 1.0))
-    if s.quoted:
-        features.append(("quoted", 1.0))
-    if s.said:
-        features.append(("said", 1.0))
-    if s.first_person:
-        features.append(("first_person", 1.0))
-    if s.second_person:
-        features.append(("second_person", 1.0))
-    if s.vague:
-        features.append(("vague", 1.0))
-    if s.refers_back:
-        features.append(("refers_back", 1.0))
-    if s.opinion:
-        features.append(("opinion", 1.0))
+    features += [(flag, 1.0) for flag in _FLAGS if getattr(s, flag)]
     if s.text[-1:] == "!" or s.text.rstrip("\"'”’")[-1:] == "!":
         features.append(("exclaim", 1.0))
     if "(" in s.text:
