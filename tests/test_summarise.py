@@ -373,6 +373,24 @@ def test_wall_of_text_without_punctuation_still_yields_a_brief() -> None:
     assert all(t in cjk_wall and len(t) <= 60 for t in cut.takeaways)
 
 
+def test_wall_pieces_count_a_chinese_run_inside_latin_text_as_words() -> None:
+    words = "word " * 12
+    chinese = "比亚迪与华为3日在深圳签署战略合作协议，双方将在智能驾驶领域展开合作。"
+    question = "Is this the end?"
+    source = article(
+        "Haier Group said on Friday it will not make cars. " + words.strip(),
+        question,
+        question,
+        words + " " + chinese,
+        question,
+        title="A title",
+    )
+    result = summarise(source)
+    assert result.method == "wall"
+    for piece in (result.summary, *result.takeaways):
+        assert count_words(piece) <= MAX_TAKEAWAY_WORDS, piece
+
+
 def test_empty_article_falls_back_to_the_title() -> None:
     assert (
         summarise(article(title="Haier will not make cars")).summary == "Haier will not make cars"

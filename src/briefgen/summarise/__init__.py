@@ -22,7 +22,7 @@ from briefgen.summarise.sentences import (
     analyse,
     is_new,
 )
-from briefgen.text import content_words, is_cjk
+from briefgen.text import content_words, count_words, is_cjk
 
 __all__ = [
     "MAX_SUMMARY_WORDS",
@@ -493,8 +493,15 @@ def _wall_pieces(text: str) -> list[str]:
             late = [i for i in marks if i >= WALL_CUT_WORDS // 2]
             if late:
                 chunk = chunk[: late[-1] + 1]
-        pieces.append(" ".join(chunk).rstrip(",;:"))
+        # A run of CJK characters inside Latin text counts as many words: the window shrinks.
+        while len(chunk) > 1 and count_words(" ".join(chunk)) > WALL_CUT_WORDS:
+            chunk = chunk[:-1]
         tokens = tokens[len(chunk) :]
+        piece = " ".join(chunk).rstrip(",;:")
+        if count_words(piece) > WALL_CUT_WORDS:
+            pieces.extend(_wall_pieces(piece))  # one long CJK run: cut as Chinese text
+        else:
+            pieces.append(piece)
     return pieces
 
 
